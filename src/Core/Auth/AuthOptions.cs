@@ -1,0 +1,21 @@
+namespace BlueTokens.Core.Auth;
+
+/// <summary>Settings under <c>Auth__</c>: who may call the management API.</summary>
+internal sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>The OIDC authority whose discovery document gives the signing keys (production).</summary>
+    public string? Authority { get; set; }
+
+    public string Issuer { get; set; } = "";
+
+    public string Audience { get; set; } = "";
+
+    /// <summary>HS256 key for development only; refused where AZURE_FUNCTIONS_ENVIRONMENT is Production.</summary>
+    public string? SigningKey { get; set; }
+
+    public string TenantClaim { get; set; } = "tid";
+
+    public string AdminRole { get; set; } = "TokenAdmin";
+}

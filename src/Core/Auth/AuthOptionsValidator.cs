@@ -1,0 +1,51 @@
+using System.Text;
+using BlueTokens.Core.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace BlueTokens.Core.Auth;
+
+internal sealed class AuthOptionsValidator(IConfiguration configuration) : SettingsValidator<AuthOptions>
+{
+    public const int MinimumSigningKeyBytes = 32;
+
+    protected override void Check(AuthOptions options, Action<string, string> fail)
+    {
+        if (string.IsNullOrWhiteSpace(options.Issuer))
+        {
+            fail("Auth__Issuer", "required: the `iss` every admin JWT must carry.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            fail("Auth__Audience", "required: the `aud` every admin JWT must carry.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.TenantClaim))
+        {
+            fail("Auth__TenantClaim", "must name the claim that carries the tenant (default tid).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.AdminRole))
+        {
+            fail("Auth__AdminRole", "must name the role that may manage tokens (default TokenAdmin).");
+        }
+
+        bool hasKey = !string.IsNullOrEmpty(options.SigningKey);
+        if (hasKey && IsProduction(configuration))
+        {
+            fail("Auth__SigningKey", "a development signing key is refused where AZURE_FUNCTIONS_ENVIRONMENT is Production; set Auth__Authority instead.");
+        }
+        else if (hasKey && Encoding.UTF8.GetByteCount(options.SigningKey!) < MinimumSigningKeyBytes)
+        {
+            fail("Auth__SigningKey", $"must be at least {MinimumSigningKeyBytes} bytes of UTF-8.");
+        }
+
+        if (!hasKey && !Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
+        {
+            fail("Auth__Authority", "required (an absolute https URL of the identity provider) unless Auth__SigningKey is set for development.");
+        }
+    }
+
+    internal static bool IsProduction(IConfiguration configuration) =>
+        string.Equals(configuration["AZURE_FUNCTIONS_ENVIRONMENT"], "Production", StringComparison.OrdinalIgnoreCase);
+}

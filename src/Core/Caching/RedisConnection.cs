@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace BlueTokens.Core.Caching;
+
+/// <summary>
+/// The one shared <see cref="ConnectionMultiplexer"/> of the process. It connects on first use, never fails
+/// start-up when Redis is down (Redis is a cache; Table Storage is the truth) and reconnects by itself.
+/// </summary>
+internal sealed partial class RedisConnection : IAsyncDisposable
+{
+    private readonly Lazy<Task<ConnectionMultiplexer>> _multiplexer;
+
+    public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger)
+    {
+        ConfigurationOptions configuration = BuildConfiguration(options.Value.ConnectionString);
+        _multiplexer = new Lazy<Task<ConnectionMultiplexer>>(async () =>
+        {
+            ConnectionMultiplexer multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
+            multiplexer.ConnectionFailed += (_, e) =>
+                LogConnectionFailed(logger, e.EndPoint, e.FailureType);
+            multiplexer.ConnectionRestored += (_, e) =>
+                LogConnectionRestored(logger, e.EndPoint);
+            return multiplexer;
+        });
+    }
+
+    public async ValueTask<IDatabase> GetDatabaseAsync()
+    {
+        ConnectionMultiplexer multiplexer = await _multiplexer.Value;
+        return multiplexer.GetDatabase();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_multiplexer.IsValueCreated && _multiplexer.Value.IsCompletedSuccessfully)
+        {
+            await _multiplexer.Value.Result.DisposeAsync();
+        }
+    }
+
+    internal static ConfigurationOptions BuildConfiguration(string connectionString)
+    {
+        ConfigurationOptions configuration = ConfigurationOptions.Parse(connectionString);
+
+        // A cache that is down must not stop the service from starting or answering from the table.
+        if (!connectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
+        {
+            configuration.AbortOnConnectFail = false;
+        }
+
+        if (!connectionString.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            configuration.ConnectTimeout = 2000;
+        }
+
+        configuration.ClientName ??= "blue-token-service";
+        return configuration;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis connection to {Endpoint} failed: {FailureType}")]
+    private static partial void LogConnectionFailed(ILogger logger, System.Net.EndPoint? endpoint, ConnectionFailureType failureType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis connection to {Endpoint} restored")]
+    private static partial void LogConnectionRestored(ILogger logger, System.Net.EndPoint? endpoint);
+}

@@ -1,0 +1,49 @@
+using Azure.Data.Tables;
+using BlueTokens.Core.Auth;
+using BlueTokens.Core.Caching;
+using BlueTokens.Core.Health;
+using BlueTokens.Core.Storage;
+using BlueTokens.Core.Tokens;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace BlueTokens.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// The one composition root of the service: the Functions worker's Program.cs and LocalHost both call it,
+    /// so the two hosts run the same object graph. Every options class is validated at start-up.
+    /// </summary>
+    public static IServiceCollection AddBlueTokenCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        AddValidatedOptions<TokenOptions, TokenOptionsValidator>(services, configuration.GetSection(TokenOptions.Section));
+        AddValidatedOptions<AuthOptions, AuthOptionsValidator>(services, configuration.GetSection(AuthOptions.Section));
+        AddValidatedOptions<RedisOptions, RedisOptionsValidator>(services, configuration.GetSection(RedisOptions.Section));
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddOptions<StorageOptions>()
+            .Configure(options => options.ConnectionString = configuration[StorageOptions.ConnectionSetting])
+            .ValidateOnStart();
+
+        services.AddSingleton<TokenProtector>();
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton(provider =>
+            new TableServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString));
+        services.AddSingleton<HealthService>();
+        return services;
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        services.AddOptions<TOptions>().Bind(section).ValidateOnStart();
+    }
+}

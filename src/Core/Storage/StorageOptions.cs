@@ -1,0 +1,11 @@
+namespace BlueTokens.Core.Storage;
+
+/// <summary>
+/// Where Table Storage is: the connection string <c>TokenStorage</c> (Azurite locally).
+/// </summary>
+internal sealed class StorageOptions
+{
+    public const string ConnectionSetting = "TokenStorage";
+
+    public string? ConnectionString { get; set; }
+}

@@ -1,0 +1,26 @@
+using Azure.Data.Tables;
+using BlueTokens.Core.Configuration;
+
+namespace BlueTokens.Core.Storage;
+
+internal sealed class StorageOptionsValidator : SettingsValidator<StorageOptions>
+{
+    protected override void Check(StorageOptions options, Action<string, string> fail)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            fail(StorageOptions.ConnectionSetting, "required, a Table Storage connection string (UseDevelopmentStorage=true for Azurite).");
+            return;
+        }
+
+        try
+        {
+            _ = new TableServiceClient(options.ConnectionString);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // Not echoed: a connection string carries the account key.
+            fail(StorageOptions.ConnectionSetting, "is not a valid storage connection string.");
+        }
+    }
+}

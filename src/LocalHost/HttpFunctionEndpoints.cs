@@ -1,0 +1,51 @@
+using BlueTokens.Functions.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+
+namespace BlueTokens.LocalHost;
+
+/// <summary>Maps each HTTP function to its route under the host.json route prefix, and runs its result as the worker does.</summary>
+internal static partial class HttpFunctionEndpoints
+{
+    public static void MapHttpFunctions(this WebApplication app, FunctionCatalog catalog, string routePrefix)
+    {
+        foreach (HttpFunction function in catalog.Http)
+        {
+            string pattern = string.IsNullOrEmpty(routePrefix) ? function.Route : $"{routePrefix}/{function.Route}";
+            RequestDelegate handler = context => InvokeAsync(function, context);
+            IEndpointConventionBuilder endpoint = function.Methods.Count == 0
+                ? app.Map(pattern, handler)
+                : app.MapMethods(pattern, function.Methods, handler);
+            endpoint.WithName(function.Name).WithMetadata(function);
+        }
+    }
+
+    private static async Task InvokeAsync(HttpFunction function, HttpContext context)
+    {
+        object? result;
+        try
+        {
+            result = await FunctionInvoker.InvokeHttpAsync(function, context);
+        }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BlueTokens.LocalHost.Functions");
+            LogUnhandled(logger, e, function.Name);
+            result = Problems.InternalError();
+        }
+
+        switch (result)
+        {
+            case IActionResult actionResult:
+                await actionResult.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+                break;
+            case null:
+                break;
+            default:
+                throw new NotSupportedException($"Function {function.Name} returned {result.GetType().Name}; functions return IActionResult.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Function {FunctionName} failed")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string functionName);
+}

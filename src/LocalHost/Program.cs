@@ -1,0 +1,73 @@
+using System.Text.Json;
+using BlueTokens.Core;
+using BlueTokens.Core.Auth;
+using BlueTokens.Functions;
+using BlueTokens.LocalHost;
+using Microsoft.Extensions.Options;
+
+// LocalHost: serves the function classes of BlueTokens.Functions over Kestrel where the Functions host (func)
+// is not installed. Options: --port N (default 7071), --settings PATH (default ./local.settings.json),
+// --tenant T (the tenant of the printed development JWT, default dev).
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+
+string settingsPath = builder.Configuration["settings"] ?? Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json");
+if (File.Exists(settingsPath))
+{
+    LocalSettings.AddBelowEnvironment(builder.Configuration, LocalSettings.Read(settingsPath));
+}
+
+int port = builder.Configuration.GetValue("port", 7071);
+builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+builder.Services.AddBlueTokenCore(builder.Configuration);
+builder.Services.AddSingleton(new FunctionCatalog([typeof(FunctionApp).Assembly]));
+builder.Services.AddSingleton<TimerFunctionRunner>();
+builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerFunctionRunner>());
+
+WebApplication app = builder.Build();
+
+app.MapHttpFunctions(app.Services.GetRequiredService<FunctionCatalog>(), ReadRoutePrefix());
+app.MapAdminEndpoints();
+
+app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, port));
+app.Run();
+
+static string ReadRoutePrefix()
+{
+    // The same host.json as the Functions host: it is linked into the Functions project and copied beside us.
+    string path = Path.Combine(AppContext.BaseDirectory, "host.json");
+    if (!File.Exists(path))
+    {
+        return "api";
+    }
+
+    using JsonDocument hostJson = JsonDocument.Parse(File.ReadAllText(path));
+    return hostJson.RootElement.TryGetProperty("extensions", out JsonElement extensions)
+        && extensions.TryGetProperty("http", out JsonElement http)
+        && http.TryGetProperty("routePrefix", out JsonElement prefix)
+            ? prefix.GetString() ?? ""
+            : "api";
+}
+
+static void PrintWelcome(WebApplication app, int port)
+{
+    string baseUrl = $"http://127.0.0.1:{port}/api";
+    Console.WriteLine();
+    Console.WriteLine($"BLUE access token service: {baseUrl}");
+    Console.WriteLine($"  curl -s {baseUrl}/health");
+
+    AuthOptions auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+    if (!string.IsNullOrEmpty(auth.SigningKey))
+    {
+        string tenant = app.Configuration["tenant"] ?? "dev";
+        TimeProvider time = app.Services.GetRequiredService<TimeProvider>();
+        string jwt = DevelopmentToken.Create(auth, tenant, "dev-admin", time.GetUtcNow(), TimeSpan.FromHours(12));
+        Console.WriteLine($"Development admin JWT for tenant '{tenant}' (12 hours):");
+        Console.WriteLine($"  export BLUE_JWT={jwt}");
+        Console.WriteLine($"  curl -s -H \"Authorization: Bearer $BLUE_JWT\" {baseUrl}/clients");
+    }
+
+    Console.WriteLine("Press Ctrl-C to stop.");
+}
+

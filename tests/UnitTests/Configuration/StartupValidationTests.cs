@@ -1,0 +1,110 @@
+using BlueTokens.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace BlueTokens.UnitTests.Configuration;
+
+public sealed class StartupValidationTests
+{
+    private static readonly Dictionary<string, string?> ValidSettings = new()
+    {
+        ["TokenStorage"] = "UseDevelopmentStorage=true",
+        ["Redis:ConnectionString"] = "127.0.0.1:6379",
+        ["Auth:Issuer"] = "https://issuer.test",
+        ["Auth:Audience"] = "blue-token-api",
+        ["Auth:SigningKey"] = "a-development-signing-key-of-at-least-32-bytes",
+        ["Tokens:EncryptionKey"] = Convert.ToBase64String(new byte[32]),
+    };
+
+    [Fact]
+    public async Task Start_SucceedsWithValidSettings()
+    {
+        using IHost host = Build(ValidSettings);
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("Tokens:EncryptionKey", null, "Tokens__EncryptionKey")]
+    [InlineData("Tokens:EncryptionKey", "c2hvcnQ=", "Tokens__EncryptionKey")]
+    [InlineData("Tokens:EncryptionKey", "not base64!", "Tokens__EncryptionKey")]
+    [InlineData("Tokens:DefaultLifetimeDays", "400", "Tokens__DefaultLifetimeDays")]
+    [InlineData("Tokens:MinLifetime", "-1.00:00:00", "Tokens__MinLifetime")]
+    [InlineData("Auth:Issuer", null, "Auth__Issuer")]
+    [InlineData("Auth:Audience", "", "Auth__Audience")]
+    [InlineData("Auth:SigningKey", "too-short", "Auth__SigningKey")]
+    [InlineData("Auth:SigningKey", null, "Auth__Authority")]
+    [InlineData("Redis:ConnectionString", null, "Redis__ConnectionString")]
+    [InlineData("Redis:ConnectionString", ",,,", "Redis__ConnectionString")]
+    [InlineData("TokenStorage", null, "TokenStorage")]
+    [InlineData("TokenStorage", "AccountName=x;Nonsense", "TokenStorage")]
+    public async Task Start_StopsWithAMessageNamingTheBadSetting(string key, string? value, string named)
+    {
+        var settings = new Dictionary<string, string?>(ValidSettings) { [key] = value };
+        using IHost host = Build(settings);
+
+        OptionsValidationException failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains($"Setting {named}:", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_RefusesASigningKeyInProduction()
+    {
+        var settings = new Dictionary<string, string?>(ValidSettings)
+        {
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Production",
+            ["Auth:Authority"] = "https://login.example.test/tenant/v2.0",
+        };
+        using IHost host = Build(settings);
+
+        OptionsValidationException failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Setting Auth__SigningKey:", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Production", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_AcceptsAnAuthorityWithoutSigningKeyInProduction()
+    {
+        var settings = new Dictionary<string, string?>(ValidSettings)
+        {
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Production",
+            ["Auth:SigningKey"] = null,
+            ["Auth:Authority"] = "https://login.example.test/tenant/v2.0",
+        };
+        using IHost host = Build(settings);
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Validation_NeverEchoesASecretValue()
+    {
+        const string secretish = "AccountName=x;AccountKey=c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1ub3QtbGVhaw==;Bogus";
+        var settings = new Dictionary<string, string?>(ValidSettings)
+        {
+            ["TokenStorage"] = secretish,
+            ["Tokens:EncryptionKey"] = "c2VjcmV0LWJ1dC10b28tc2hvcnQ=",
+        };
+        using IHost host = Build(settings);
+
+        // Two bad settings: start-up reports both at once (an AggregateException of the two validations).
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        string report = failure.ToString();
+        Assert.Contains("Setting TokenStorage:", report, StringComparison.Ordinal);
+        Assert.Contains("Setting Tokens__EncryptionKey:", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("c2VjcmV0", report, StringComparison.Ordinal);
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddBlueTokenCore(builder.Configuration);
+        return builder.Build();
+    }
+}
