@@ -22,9 +22,14 @@ internal sealed record TimerFunction(string Name, Type DeclaringType, MethodInfo
 internal sealed class FunctionCatalog
 {
     public FunctionCatalog(IEnumerable<Assembly> assemblies)
+        : this(assemblies.SelectMany(assembly => assembly.GetTypes()))
+    {
+    }
+
+    public FunctionCatalog(IEnumerable<Type> types)
     {
         var functions = new List<FunctionDescriptor>();
-        foreach (MethodInfo method in assemblies.SelectMany(FunctionMethods))
+        foreach (MethodInfo method in types.SelectMany(FunctionMethods))
         {
             functions.Add(Describe(method));
         }
@@ -41,9 +46,8 @@ internal sealed class FunctionCatalog
     public FunctionDescriptor? Find(string name) =>
         Functions.FirstOrDefault(function => string.Equals(function.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private static IEnumerable<MethodInfo> FunctionMethods(Assembly assembly) =>
-        assembly.GetTypes()
-            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+    private static IEnumerable<MethodInfo> FunctionMethods(Type type) =>
+        type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
             .Where(method => method.GetCustomAttribute<FunctionAttribute>() is not null);
 
     private static FunctionDescriptor Describe(MethodInfo method)
