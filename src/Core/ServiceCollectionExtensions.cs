@@ -1,5 +1,7 @@
 using Azure.Data.Tables;
+using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Clients;
 using BlueTokens.Core.Caching;
 using BlueTokens.Core.Health;
 using BlueTokens.Core.Storage;
@@ -31,7 +33,15 @@ public static class ServiceCollectionExtensions
             .Configure(options => options.ConnectionString = configuration[StorageOptions.ConnectionSetting])
             .ValidateOnStart();
 
+        AddValidatedOptions<TenantOptions, TenantOptionsValidator>(services, configuration.GetSection(TenantOptions.Section));
+
         services.AddSingleton<TokenProtector>();
+        services.AddSingleton<ContinuationTokens>();
+        services.AddSingleton<LifetimePolicy>();
+        services.AddSingleton<ClientStore>();
+        services.AddSingleton<ClientService>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<RedisConnection>();
         services.AddSingleton(provider =>
             new TableServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString));

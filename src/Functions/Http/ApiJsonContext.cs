@@ -1,11 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BlueTokens.Functions.Clients;
 using BlueTokens.Functions.Health;
 
 namespace BlueTokens.Functions.Http;
 
 /// <summary>Source-generated JSON for every body the API writes: camelCase, nulls written as the contract shows them.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(Problem))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ClientResponse))]
+[JsonSerializable(typeof(IssuedTokenResponse))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(ClientListResponse))]
+[JsonSerializable(typeof(AuditListResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

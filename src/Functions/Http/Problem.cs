@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace BlueTokens.Functions.Http;
 
 /// <summary>An RFC 9457 problem with the contract's stable <c>code</c> (API.md, "Error codes").</summary>
@@ -7,4 +9,4 @@ public sealed record Problem(
     int Status,
     string Detail,
     string Code,
-    IReadOnlyDictionary<string, string[]>? Errors = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string[]>? Errors = null);

@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using BlueTokens.Core.Audit;
+using BlueTokens.Core.Clients;
+
+namespace BlueTokens.Core.Storage;
+
+/// <summary>
+/// Table Storage for clients, their names, tenant counters, audit trail and token lookups. Every write on a
+/// management path is conditional (insert, or update/delete on an ETag): never an insert-or-replace.
+/// </summary>
+internal class ClientStore(TableServiceClient service)
+{
+    public const string ClientsTable = "clients";
+    public const string LookupTable = "tokenlookup";
+
+    private readonly TableClient _clients = service.GetTableClient(ClientsTable);
+    private readonly TableClient _lookups = service.GetTableClient(LookupTable);
+    private Task? _tablesReady;
+
+    /// <summary>Creates the tables once per process; a failure is retried by the next caller.</summary>
+    public virtual Task EnsureTablesAsync(CancellationToken cancellationToken = default)
+    {
+        Task? ready = _tablesReady;
+        if (ready is { IsCompletedSuccessfully: true })
+        {
+            return ready;
+        }
+
+        ready = CreateTablesAsync(cancellationToken);
+        _tablesReady = ready;
+        return ready;
+    }
+
+    public virtual async Task<StoredClient?> GetClientAsync(string tenantId, string clientId, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        NullableResponse<ClientEntity> response = await _clients.GetEntityIfExistsAsync<ClientEntity>(tenantId, RowKeys.Client(clientId), cancellationToken: cancellationToken);
+        return response.HasValue ? new StoredClient(ToRecord(response.Value!), response.Value!.ETag) : null;
+    }
+
+    public virtual async Task<TenantEntity?> GetTenantAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        NullableResponse<TenantEntity> response = await _clients.GetEntityIfExistsAsync<TenantEntity>(tenantId, RowKeys.Tenant, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="take"/> clients after <paramref name="afterRowKey"/>, oldest first, filtered by
+    /// status in the query itself (status is computed from Disabled and ExpiresAt at <paramref name="now"/>).
+    /// </summary>
+    public virtual async Task<IReadOnlyList<StoredClient>> ListClientsAsync(
+        string tenantId, ClientStatus? status, string? afterRowKey, int take, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        string filter = RangeFilter(tenantId, RowKeys.ClientPrefix, afterRowKey) + status switch
+        {
+            ClientStatus.Disabled => " and Disabled eq true",
+            ClientStatus.Expired => TableClient.CreateQueryFilter($" and Disabled eq false and ExpiresAt le {now}"),
+            ClientStatus.Active => TableClient.CreateQueryFilter($" and Disabled eq false and ExpiresAt gt {now}"),
+            _ => "",
+        };
+
+        var clients = new List<StoredClient>(take);
+        await foreach (ClientEntity entity in _clients.QueryAsync<ClientEntity>(filter, maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
+        {
+            clients.Add(new StoredClient(ToRecord(entity), entity.ETag));
+            if (clients.Count == take)
+            {
+                break;
+            }
+        }
+
+        return clients;
+    }
+
+    /// <summary>Up to <paramref name="take"/> audit events after <paramref name="afterRowKey"/>, newest first.</summary>
+    public virtual async Task<IReadOnlyList<(string RowKey, AuditEvent Event)>> ListAuditAsync(
+        string tenantId, string? clientId, string? afterRowKey, int take, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        string prefix = clientId is null ? RowKeys.AuditPrefix : RowKeys.ClientAudit(clientId);
+        var events = new List<(string, AuditEvent)>(take);
+        await foreach (AuditEntity entity in _clients.QueryAsync<AuditEntity>(RangeFilter(tenantId, prefix, afterRowKey), maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
+        {
+            events.Add((entity.RowKey, ToEvent(entity)));
+            if (events.Count == take)
+            {
+                break;
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>Commits a partition's changes atomically. Reports which conditional part failed, if one did.</summary>
+    public virtual async Task<CommitResult> CommitAsync(PartitionBatch batch, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        try
+        {
+            await _clients.SubmitTransactionAsync(batch.Actions, cancellationToken);
+            return CommitResult.Committed;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return e.FailedTransactionActionIndex is { } index && batch.IsNameInsert(index) && e.Status == 409
+                ? CommitResult.NameTaken
+                : CommitResult.Conflict;
+        }
+    }
+
+    public virtual async Task InsertLookupAsync(string tokenHash, string tenantId, string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        await _lookups.AddEntityAsync(
+            new TokenLookupEntity { PartitionKey = tokenHash, RowKey = "", TenantId = tenantId, ClientId = clientId, ExpiresAt = expiresAt },
+            cancellationToken);
+    }
+
+    public virtual async Task<TokenLookupEntity?> GetLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        NullableResponse<TokenLookupEntity> response = await _lookups.GetEntityIfExistsAsync<TokenLookupEntity>(tokenHash, "", cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>Moves a lookup's end (a grace period): an index entry, so the last writer's value is the one wanted.</summary>
+    public virtual async Task SetLookupExpiryAsync(string tokenHash, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        var patch = new TableEntity(tokenHash, "") { [nameof(TokenLookupEntity.ExpiresAt)] = expiresAt };
+        try
+        {
+            await _lookups.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Already removed: nothing left to move.
+        }
+    }
+
+    public virtual async Task DeleteLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
+    {
+        await _lookups.DeleteEntityAsync(tokenHash, "", ETag.All, cancellationToken);
+    }
+
+    internal static ClientRecord ToRecord(ClientEntity entity) => new()
+    {
+        TenantId = entity.PartitionKey,
+        Id = entity.ClientId,
+        Name = entity.Name,
+        Role = entity.Role,
+        Disabled = entity.Disabled,
+        Version = entity.Version,
+        TokenHash = entity.TokenHash,
+        TokenPrefix = entity.TokenPrefix,
+        ProtectedToken = entity.ProtectedToken,
+        TokenIssuedAt = entity.TokenIssuedAt,
+        ExpiresAt = entity.ExpiresAt,
+        CreatedAt = entity.CreatedAt,
+        CreatedBy = entity.CreatedBy,
+        UpdatedAt = entity.UpdatedAt,
+        LastUsedAt = entity.LastUsedAt,
+        GraceTokens = string.IsNullOrEmpty(entity.GraceTokens)
+            ? []
+            : JsonSerializer.Deserialize(entity.GraceTokens, StorageJsonContext.Default.GraceTokenArray) ?? [],
+    };
+
+    internal static ClientEntity ToEntity(ClientRecord record) => new()
+    {
+        PartitionKey = record.TenantId,
+        RowKey = RowKeys.Client(record.Id),
+        ClientId = record.Id,
+        Name = record.Name,
+        Role = record.Role,
+        Disabled = record.Disabled,
+        Version = record.Version,
+        TokenHash = record.TokenHash,
+        TokenPrefix = record.TokenPrefix,
+        ProtectedToken = record.ProtectedToken,
+        TokenIssuedAt = record.TokenIssuedAt,
+        ExpiresAt = record.ExpiresAt,
+        CreatedAt = record.CreatedAt,
+        CreatedBy = record.CreatedBy,
+        UpdatedAt = record.UpdatedAt,
+        LastUsedAt = record.LastUsedAt,
+        GraceTokens = record.GraceTokens.Count == 0
+            ? null
+            : JsonSerializer.Serialize(record.GraceTokens.ToArray(), StorageJsonContext.Default.GraceTokenArray),
+    };
+
+    private static AuditEvent ToEvent(AuditEntity entity) => new(
+        entity.EventId,
+        entity.At,
+        entity.Actor,
+        entity.Action,
+        entity.ClientId,
+        entity.ClientName,
+        string.IsNullOrEmpty(entity.Detail) ? null : System.Text.Json.Nodes.JsonNode.Parse(entity.Detail)?.AsObject());
+
+    private static string RangeFilter(string tenantId, string prefix, string? afterRowKey)
+    {
+        string upper = RowKeys.AfterPrefix(prefix);
+        return afterRowKey is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey ge {prefix} and RowKey lt {upper}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey gt {afterRowKey} and RowKey lt {upper}");
+    }
+
+    private async Task CreateTablesAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(
+            _clients.CreateIfNotExistsAsync(cancellationToken),
+            _lookups.CreateIfNotExistsAsync(cancellationToken));
+    }
+
+    internal static string InvertedTicks(DateTimeOffset at) =>
+        (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+}
+
+internal sealed record StoredClient(ClientRecord Record, ETag ETag);
+
+internal enum CommitResult
+{
+    Committed,
+    NameTaken,
+    Conflict,
+}

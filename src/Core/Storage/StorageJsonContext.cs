@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+using BlueTokens.Core.Clients;
+
+namespace BlueTokens.Core.Storage;
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(GraceToken[]))]
+internal sealed partial class StorageJsonContext : JsonSerializerContext;

@@ -1,0 +1,28 @@
+using BlueTokens.Core.Auth;
+using BlueTokens.Core.Clients;
+using BlueTokens.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BlueTokens.Functions.Clients;
+
+/// <summary><c>POST /api/clients/{id}/disable</c>: idempotent; the token stops validating at once.</summary>
+internal sealed class DisableClient(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
+{
+    [Function(nameof(DisableClient))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients/{id}/disable")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken)
+    {
+        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (call.Rejection is not null)
+        {
+            return call.Rejection;
+        }
+
+        IfMatch ifMatch = IfMatch.Parse(request.Headers.IfMatch);
+        return ClientResults.Client(await clients.SetDisabledAsync(call.Admin!, id, disabled: true, ifMatch, cancellationToken), time.GetUtcNow());
+    }
+}

@@ -1,0 +1,54 @@
+using BlueTokens.Core.Auth;
+using BlueTokens.Core.Clients;
+using BlueTokens.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BlueTokens.Functions.Clients;
+
+/// <summary><c>GET /api/clients?pageSize=&amp;continuationToken=&amp;status=</c>: the tenant's clients, oldest first.</summary>
+internal sealed class ListClients(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
+{
+    [Function(nameof(ListClients))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (call.Rejection is not null)
+        {
+            return call.Rejection;
+        }
+
+        var query = new QueryReader(request);
+        PageRequest page = query.Page();
+        ClientStatus? status = null;
+        if (query.Single("status") is { } text)
+        {
+            if (ClientStatusNames.TryParse(text, out ClientStatus parsed))
+            {
+                status = parsed;
+            }
+            else
+            {
+                query.Fail("status", "status must be active, disabled or expired.");
+            }
+        }
+
+        if (query.HasErrors)
+        {
+            return Problems.InvalidQuery(query.Errors);
+        }
+
+        Outcome<ClientPage> outcome = await clients.ListAsync(call.Admin!, status, page, cancellationToken);
+        if (outcome.Failure is { } failure)
+        {
+            return Problems.From(failure);
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        var items = outcome.Value!.Items.Select(client => ClientResponse.From(client, now)).ToList();
+        return new JsonResult<ClientListResponse>(200, new ClientListResponse(items, outcome.Value.ContinuationToken), ApiJsonContext.Default.ClientListResponse);
+    }
+}

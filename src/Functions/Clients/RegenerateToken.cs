@@ -1,0 +1,47 @@
+using BlueTokens.Core.Auth;
+using BlueTokens.Core.Clients;
+using BlueTokens.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BlueTokens.Functions.Clients;
+
+/// <summary>
+/// <c>POST /api/clients/{id}/token/regenerate</c> with <c>{ "expiresInDays"?, "expiresAt"?, "gracePeriodMinutes"? }</c>
+/// (the body may be empty): a new token, and the old one for the grace period only.
+/// </summary>
+internal sealed class RegenerateToken(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
+{
+    private static readonly string[] Fields = ["expiresInDays", "expiresAt", "gracePeriodMinutes"];
+
+    [Function(nameof(RegenerateToken))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients/{id}/token/regenerate")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken)
+    {
+        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (call.Rejection is not null)
+        {
+            return call.Rejection;
+        }
+
+        BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
+        if (read.Rejection is not null)
+        {
+            return read.Rejection;
+        }
+
+        JsonBody body = read.Body!;
+        var command = new RegenerateTokenCommand(body.Integer("expiresInDays"), body.Timestamp("expiresAt"), body.Integer("gracePeriodMinutes"));
+        if (body.HasErrors)
+        {
+            return Problems.ValidationFailed(body.Errors);
+        }
+
+        IfMatch ifMatch = IfMatch.Parse(request.Headers.IfMatch);
+        Outcome<IssuedToken> outcome = await clients.RegenerateAsync(call.Admin!, id, command, ifMatch, cancellationToken);
+        return ClientResults.Issued(outcome, time.GetUtcNow(), StatusCodes.Status200OK);
+    }
+}

@@ -1,0 +1,43 @@
+using BlueTokens.Core.Auth;
+using BlueTokens.Core.Clients;
+using BlueTokens.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BlueTokens.Functions.Clients;
+
+/// <summary><c>PATCH /api/clients/{id}</c> with <c>{ "name"?, "role"? }</c>; <c>{}</c> changes nothing.</summary>
+internal sealed class UpdateClient(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
+{
+    private static readonly string[] Fields = ["name", "role"];
+
+    [Function(nameof(UpdateClient))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "clients/{id}")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken)
+    {
+        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (call.Rejection is not null)
+        {
+            return call.Rejection;
+        }
+
+        BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: true, cancellationToken);
+        if (read.Rejection is not null)
+        {
+            return read.Rejection;
+        }
+
+        JsonBody body = read.Body!;
+        var command = new UpdateClientCommand(body.String("name"), body.String("role"));
+        if (body.HasErrors)
+        {
+            return Problems.ValidationFailed(body.Errors);
+        }
+
+        IfMatch ifMatch = IfMatch.Parse(request.Headers.IfMatch);
+        return ClientResults.Client(await clients.UpdateAsync(call.Admin!, id, command, ifMatch, cancellationToken), time.GetUtcNow());
+    }
+}

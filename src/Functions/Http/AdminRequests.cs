@@ -1,0 +1,103 @@
+using System.Text.Json;
+using BlueTokens.Core.Auth;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BlueTokens.Functions.Http;
+
+/// <summary>An authenticated administrator, or the response that refuses the call.</summary>
+internal readonly record struct AdminCall(Admin? Admin, IActionResult? Rejection);
+
+/// <summary>A parsed body, or the response that refuses it.</summary>
+internal readonly record struct BodyRead(JsonBody? Body, IActionResult? Rejection);
+
+/// <summary>
+/// What every management function does before it calls Core: authenticate the admin's JWT and read the JSON
+/// body within the contract's limits (64 KiB, application/json, well-formed, an object).
+/// </summary>
+internal static class AdminRequests
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static async Task<AdminCall> AuthenticateRequestAsync(this AdminAuthenticator authenticator, HttpRequest request, CancellationToken cancellationToken)
+    {
+        AuthenticationResult result = await authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), cancellationToken);
+        return result.Status switch
+        {
+            AuthenticationStatus.Authenticated => new AdminCall(result.Admin, null),
+            AuthenticationStatus.Forbidden => new AdminCall(null, Problems.Forbidden(result.Failure ?? "The caller lacks the admin role.")),
+            _ => new AdminCall(null, Problems.Unauthenticated(result.Failure ?? "A valid bearer token is required.")),
+        };
+    }
+
+    /// <summary>Reads the body as a JSON object; an empty body is an empty object where <paramref name="required"/> is false.</summary>
+    public static async Task<BodyRead> ReadJsonAsync(HttpRequest request, IReadOnlyCollection<string> knownFields, bool required, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return new BodyRead(null, Problems.PayloadTooLarge(MaxBodyBytes));
+        }
+
+        byte[] buffer = new byte[MaxBodyBytes + 1];
+        int length = 0;
+        while (length < buffer.Length)
+        {
+            int read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+        }
+
+        if (length > MaxBodyBytes)
+        {
+            return new BodyRead(null, Problems.PayloadTooLarge(MaxBodyBytes));
+        }
+
+        if (length == 0)
+        {
+            return required
+                ? new BodyRead(null, Problems.MalformedJson("A JSON object body is required."))
+                : new BodyRead(new JsonBody(EmptyObject.RootElement, knownFields), null);
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            return new BodyRead(null, Problems.UnsupportedMediaType());
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return new BodyRead(null, Problems.ValidationFailed(
+                    new Dictionary<string, string[]> { ["body"] = ["The body must be a JSON object."] }, "The body must be a JSON object."));
+            }
+
+            // Cloned: the document's pooled memory is returned when it is disposed here.
+            return new BodyRead(new JsonBody(document.RootElement.Clone(), knownFields), null);
+        }
+        catch (JsonException)
+        {
+            // The parser's message is not echoed: it can quote the body.
+            return new BodyRead(null, Problems.MalformedJson("The body is not well-formed JSON."));
+        }
+    }
+
+    private static readonly JsonDocument EmptyObject = JsonDocument.Parse("{}");
+
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType) || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+
+        string type = media.MediaType.ToString();
+        return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+    }
+}

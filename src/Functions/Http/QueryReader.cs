@@ -1,0 +1,56 @@
+using System.Globalization;
+using BlueTokens.Core.Clients;
+using Microsoft.AspNetCore.Http;
+
+namespace BlueTokens.Functions.Http;
+
+/// <summary>Reads query values with an error per parameter (400 <c>invalid_query</c>).</summary>
+internal sealed class QueryReader(HttpRequest request)
+{
+    private readonly Dictionary<string, string[]> _errors = [];
+
+    public IReadOnlyDictionary<string, string[]> Errors => _errors;
+
+    public bool HasErrors => _errors.Count > 0;
+
+    /// <summary>One value or none; a parameter given twice is an error (which one would count?).</summary>
+    public string? Single(string name)
+    {
+        if (!request.Query.TryGetValue(name, out var values) || values.Count == 0)
+        {
+            return null;
+        }
+
+        if (values.Count > 1)
+        {
+            Fail(name, "Give this parameter once.");
+            return null;
+        }
+
+        return values[0];
+    }
+
+    public PageRequest Page()
+    {
+        int size = PageRequest.DefaultPageSize;
+        if (Single("pageSize") is { } text)
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > PageRequest.MaxPageSize)
+            {
+                Fail("pageSize", $"pageSize must be a whole number from 1 to {PageRequest.MaxPageSize}.");
+                size = PageRequest.DefaultPageSize;
+            }
+        }
+
+        string? continuation = Single("continuationToken");
+        if (continuation is { Length: 0 })
+        {
+            Fail("continuationToken", "continuationToken must not be empty; leave it out for the first page.");
+        }
+
+        return new PageRequest(size, string.IsNullOrEmpty(continuation) ? null : continuation);
+    }
+
+    public void Fail(string name, string message) =>
+        _errors[name] = [.. _errors.GetValueOrDefault(name, []), message];
+}
