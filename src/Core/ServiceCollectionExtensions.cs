@@ -6,6 +6,7 @@ using BlueTokens.Core.Caching;
 using BlueTokens.Core.Health;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
+using BlueTokens.Core.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,12 +35,25 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
 
         AddValidatedOptions<TenantOptions, TenantOptionsValidator>(services, configuration.GetSection(TenantOptions.Section));
+        AddValidatedOptions<CacheOptions, CacheOptionsValidator>(services, configuration.GetSection(CacheOptions.Section));
+        AddValidatedOptions<ValidateOptions, ValidateOptionsValidator>(services, configuration.GetSection(ValidateOptions.Section));
 
         services.AddSingleton<TokenProtector>();
         services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<LifetimePolicy>();
         services.AddSingleton<ClientStore>();
         services.AddSingleton<ClientService>();
+
+        // The validate path and the cache it keeps in step with management writes.
+        services.AddSingleton<RedisCircuit>();
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<PendingInvalidationStore>();
+        services.AddSingleton<CacheSync>();
+        services.AddHostedService(provider => provider.GetRequiredService<CacheSync>());
+        services.AddSingleton<LastUseRecorder>();
+        services.AddHostedService(provider => provider.GetRequiredService<LastUseRecorder>());
+        services.TryAddSingleton<IValidationObserver, NoValidationObserver>();
+        services.AddSingleton<TokenValidator>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<RedisConnection>();

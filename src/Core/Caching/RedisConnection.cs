@@ -21,10 +21,16 @@ internal sealed partial class RedisConnection : IAsyncDisposable
             multiplexer.ConnectionFailed += (_, e) =>
                 LogConnectionFailed(logger, e.EndPoint, e.FailureType);
             multiplexer.ConnectionRestored += (_, e) =>
+            {
                 LogConnectionRestored(logger, e.EndPoint);
+                Restored?.Invoke();
+            };
             return multiplexer;
         });
     }
+
+    /// <summary>Raised after a connection to Redis comes back, so that pending invalidations can be replayed.</summary>
+    public event Action? Restored;
 
     public async ValueTask<IDatabase> GetDatabaseAsync()
     {
@@ -53,6 +59,19 @@ internal sealed partial class RedisConnection : IAsyncDisposable
         if (!connectionString.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase))
         {
             configuration.ConnectTimeout = 2000;
+        }
+
+        // Validation must not wait on a dead or frozen cache: fail fast while disconnected instead of queueing,
+        // and time out quickly; the circuit breaker then keeps calls away until Redis answers again.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        if (!connectionString.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            configuration.AsyncTimeout = 500;
+        }
+
+        if (!connectionString.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            configuration.SyncTimeout = 500;
         }
 
         configuration.ClientName ??= "blue-token-service";

@@ -61,6 +61,7 @@ internal static partial class ClientRules
             ? $"U+{rune.Value:X4}"
             : rune.ToString();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_$.-]*$", RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET, $ also matches before a final newline, which would let "analyst\n" through.
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_$.-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex RolePattern();
 }

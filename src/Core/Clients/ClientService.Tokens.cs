@@ -81,13 +81,15 @@ internal sealed partial class ClientService
                 grace.Add(new GraceToken(client.TokenHash, client.TokenPrefix, previousUntil));
             }
 
+            // The lifetime again from this attempt's clock, so that expiresAt = tokenIssuedAt + days exactly.
+            Outcome<DateTimeOffset> lifetime = lifetimes.Resolve(command.ExpiresInDays, command.ExpiresAt, at);
             ClientRecord updated = client with
             {
                 TokenHash = hash,
                 TokenPrefix = AccessToken.DisplayPrefix(token),
                 ProtectedToken = protector.Protect(token, client.ProtectionContext),
                 TokenIssuedAt = at,
-                ExpiresAt = expiresAt.Value,
+                ExpiresAt = lifetime.Succeeded ? lifetime.Value : expiresAt.Value,
                 GraceTokens = grace,
             };
             var detail = new JsonObject

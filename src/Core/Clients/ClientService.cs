@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
+using BlueTokens.Core.Caching;
 using BlueTokens.Core.Auth;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -18,6 +19,7 @@ internal sealed partial class ClientService(
     TokenProtector protector,
     LifetimePolicy lifetimes,
     ContinuationTokens continuations,
+    CacheSync cache,
     IOptions<TenantOptions> tenants,
     TimeProvider time,
     ILogger<ClientService> logger)
@@ -173,7 +175,9 @@ internal sealed partial class ClientService(
 
             if (await store.CommitAsync(batch, cancellationToken) == CommitResult.Committed)
             {
-                await RemoveLookupsAsync([client.TokenHash, .. client.GraceTokens.Select(grace => grace.Hash)]);
+                string[] hashes = [client.TokenHash, .. client.GraceTokens.Select(grace => grace.Hash)];
+                await cache.PublishAsync(cache.WritesFor(null, hashes, client.Version + 1), CancellationToken.None);
+                await RemoveLookupsAsync(hashes);
                 return true;
             }
 
@@ -205,6 +209,7 @@ internal sealed partial class ClientService(
             switch (await store.CommitAsync(batch, cancellationToken))
             {
                 case CommitResult.Committed:
+                    await cache.PublishAsync(cache.WritesFor(client, [], client.Version), CancellationToken.None);
                     return new IssuedToken(client, token);
                 case CommitResult.NameTaken:
                     return NameTaken(client.Name);
@@ -254,6 +259,8 @@ internal sealed partial class ClientService(
             switch (await store.CommitAsync(batch, cancellationToken))
             {
                 case CommitResult.Committed:
+                    IEnumerable<string> revoked = Hashes(current).Except(Hashes(updated));
+                    await cache.PublishAsync(cache.WritesFor(updated, revoked, updated.Version), CancellationToken.None);
                     await change.AfterCommit(current);
                     return updated;
                 case CommitResult.NameTaken:
@@ -264,6 +271,9 @@ internal sealed partial class ClientService(
             }
         }
     }
+
+    private static IEnumerable<string> Hashes(ClientRecord client) =>
+        client.GraceTokens.Select(grace => grace.Hash).Prepend(client.TokenHash);
 
     private Task<StoredClient?> ReadAsync(Admin admin, string clientId, CancellationToken cancellationToken) =>
         ClientIds.IsWellFormed(clientId)

@@ -147,6 +147,37 @@ internal class ClientStore(TableServiceClient service)
         await _lookups.DeleteEntityAsync(tokenHash, "", ETag.All, cancellationToken);
     }
 
+    /// <summary>
+    /// Moves a client's <c>lastUsedAt</c> forward (never back). A merge of that one property, conditional on the
+    /// row read, so it cannot undo a concurrent management change nor recreate a deleted client. False where the
+    /// client is gone or already shows a later use.
+    /// </summary>
+    public virtual async Task<bool> SetLastUsedAsync(string tenantId, string clientId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            NullableResponse<TableEntity> read = await _clients.GetEntityIfExistsAsync<TableEntity>(
+                tenantId, RowKeys.Client(clientId), [nameof(ClientEntity.LastUsedAt)], cancellationToken);
+            if (!read.HasValue || read.Value!.GetDateTimeOffset(nameof(ClientEntity.LastUsedAt)) >= at)
+            {
+                return false;
+            }
+
+            var patch = new TableEntity(tenantId, RowKeys.Client(clientId)) { [nameof(ClientEntity.LastUsedAt)] = at };
+            try
+            {
+                await _clients.UpdateEntityAsync(patch, read.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+                // Changed or deleted since the read: read again.
+            }
+        }
+
+        return false;
+    }
+
     internal static ClientRecord ToRecord(ClientEntity entity) => new()
     {
         TenantId = entity.PartitionKey,

@@ -27,6 +27,11 @@ internal sealed class RegenerateToken(AdminAuthenticator authenticator, ClientSe
             return call.Rejection;
         }
 
+        if (!ClientIds.IsWellFormed(id))
+        {
+            return Problems.From(Failure.NotFound(id)); // before the body: no client, nothing to validate against
+        }
+
         BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
         if (read.Rejection is not null)
         {

@@ -24,6 +24,11 @@ internal sealed class UpdateClient(AdminAuthenticator authenticator, ClientServi
             return call.Rejection;
         }
 
+        if (!ClientIds.IsWellFormed(id))
+        {
+            return Problems.From(Failure.NotFound(id)); // before the body: no client, nothing to validate against
+        }
+
         BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: true, cancellationToken);
         if (read.Rejection is not null)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BlueTokens.Functions.Clients;
 using BlueTokens.Functions.Health;
+using BlueTokens.Functions.Validation;
 
 namespace BlueTokens.Functions.Http;
 
@@ -14,4 +15,5 @@ namespace BlueTokens.Functions.Http;
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(ClientListResponse))]
 [JsonSerializable(typeof(AuditListResponse))]
+[JsonSerializable(typeof(ValidateResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -42,6 +42,19 @@ internal static class Problems
     public static JsonResult<Problem> UnsupportedMediaType() =>
         Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported media type", "Send the body as application/json.");
 
+    /// <summary>A validate refusal: 401 with <c>invalid_token</c>, <c>disabled</c> or <c>expired</c>.</summary>
+    public static JsonResult<Problem> TokenRefused(string code, string detail) =>
+        Create(StatusCodes.Status401Unauthorized, code, "Token refused", detail)
+            .WithHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+
+    public static JsonResult<Problem> RateLimited(TimeSpan retryAfter)
+    {
+        long seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        return Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many failed validations",
+                $"This source has spent its failure budget; retry in {seconds} s.")
+            .WithHeader("Retry-After", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public static JsonResult<Problem> InternalError() =>
         Create(StatusCodes.Status500InternalServerError, "internal_error", "Internal error",
             "The service could not complete the request. It has been logged; retrying may help.");

@@ -1,7 +1,9 @@
 using System.Reflection;
 using BlueTokens.Functions;
 using BlueTokens.LocalHost;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +35,8 @@ public sealed class LocalHostFactory(StackFixture stack, IReadOnlyDictionary<str
             ["Auth:SigningKey"] = SigningKey,
             ["Tokens:EncryptionKey"] = EncryptionKey,
             [TimerFunctionRunner.DisableSetting] = "true",
+            // Many tests expect 401s from validate; the failure budget has tests of its own that set it low.
+            ["Validate:MaxFailuresPerMinute"] = "1000000",
             ["settings"] = Path.Combine(Path.GetTempPath(), "no-local-settings-for-tests.json"),
         };
         foreach ((string key, string? value) in overrides ?? new Dictionary<string, string?>())
@@ -46,6 +50,7 @@ public sealed class LocalHostFactory(StackFixture stack, IReadOnlyDictionary<str
         }
 
         builder.UseEnvironment("Development");
+        builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, TestSourceAddress>());
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         if (extraFunctionAssemblies.Length > 0)
         {
@@ -53,4 +58,24 @@ public sealed class LocalHostFactory(StackFixture stack, IReadOnlyDictionary<str
                 services.AddSingleton(new FunctionCatalog([typeof(FunctionApp).Assembly, .. extraFunctionAssemblies])));
         }
     }
+}
+
+/// <summary>
+/// The in-memory test server has no TCP peer; this gives each request the address named by the test-only
+/// header <c>X-Test-Source</c> (default 127.0.0.1), so tests can play several validate sources.
+/// </summary>
+internal sealed class TestSourceAddress : IStartupFilter
+{
+    public const string Header = "X-Test-Source";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, inner) =>
+        {
+            context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(
+                context.Request.Headers[Header].FirstOrDefault() ?? "127.0.0.1");
+            return inner(context);
+        });
+        next(app);
+    };
 }

@@ -17,6 +17,9 @@ public sealed class StackFixture : IAsyncLifetime
 
     public string RedisConnectionString { get; private set; } = "";
 
+    /// <summary>The redis-server these tests started, for fault tests (freeze, stop, restart). Null where one was given.</summary>
+    public RedisServer? Redis { get; private set; }
+
     public async Task InitializeAsync()
     {
         _workDirectory = Directory.CreateTempSubdirectory("blue-tests-").FullName;
@@ -28,6 +31,11 @@ public sealed class StackFixture : IAsyncLifetime
         foreach (ServerProcess server in _servers)
         {
             await server.DisposeAsync();
+        }
+
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
         }
 
         if (_workDirectory is not null)
@@ -85,17 +93,7 @@ public sealed class StackFixture : IAsyncLifetime
         }
 
         int port = ServerProcess.FreePort();
-        ServerProcess server = await ServerProcess.StartAsync(
-            "redis-server",
-            Environment.GetEnvironmentVariable("BLUE_REDIS_SERVER") ?? "redis-server",
-            ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _workDirectory!],
-            [port],
-            TimeSpan.FromSeconds(15));
-        lock (_servers)
-        {
-            _servers.Add(server);
-        }
-
+        Redis = await RedisServer.StartAsync(port, _workDirectory!);
         RedisConnectionString = $"127.0.0.1:{port}";
     }
 }

@@ -1,0 +1,39 @@
+using BlueTokens.Core.Configuration;
+
+namespace BlueTokens.Core.Caching;
+
+/// <summary>Settings under <c>Cache__</c>.</summary>
+internal sealed class CacheOptions
+{
+    public const string Section = "Cache";
+
+    /// <summary>The longest any cache entry lives (and never past its token's end).</summary>
+    public TimeSpan MaxEntryLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a well-formed but unknown token is remembered as unknown.</summary>
+    public TimeSpan UnknownTokenLifetime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A validate miss fills the cache only if its table read is younger than this (see TokenCache).</summary>
+    public TimeSpan FillDeadline { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+internal sealed class CacheOptionsValidator : SettingsValidator<CacheOptions>
+{
+    protected override void Check(CacheOptions options, Action<string, string> fail)
+    {
+        if (options.MaxEntryLifetime < TimeSpan.FromSeconds(1) || options.MaxEntryLifetime > TimeSpan.FromDays(1))
+        {
+            fail("Cache__MaxEntryLifetime", "must be between 00:00:01 and 1.00:00:00.");
+        }
+
+        if (options.UnknownTokenLifetime < TimeSpan.Zero || options.UnknownTokenLifetime > options.MaxEntryLifetime)
+        {
+            fail("Cache__UnknownTokenLifetime", "must be between 0 and Cache__MaxEntryLifetime.");
+        }
+
+        if (options.FillDeadline < TimeSpan.FromMilliseconds(100) || options.FillDeadline >= options.MaxEntryLifetime)
+        {
+            fail("Cache__FillDeadline", "must be at least 00:00:00.1 and shorter than Cache__MaxEntryLifetime.");
+        }
+    }
+}

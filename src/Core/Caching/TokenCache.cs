@@ -1,0 +1,214 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace BlueTokens.Core.Caching;
+
+/// <summary>One token's cached state as read: a revocation, an unknown token, or a live entry.</summary>
+internal readonly record struct CachedToken(CachedTokenKind Kind, TokenCacheEntry? Entry);
+
+internal enum CachedTokenKind
+{
+    Miss,
+    Revoked,
+    Unknown,
+    Live,
+}
+
+/// <summary>
+/// The answer of the validate path's single Redis call: is the source over budget, the token's entry, and
+/// Redis's clock at the time of the read (Unix ms), which a later fill presents as its read time.
+/// </summary>
+internal readonly record struct CacheLookup(bool Available, bool OverBudget, TimeSpan RetryAfter, CachedToken Token, long RedisTimeMs);
+
+/// <summary>
+/// Redis for the validate path. Every write is versioned in a Lua script: a validate's fill never replaces an
+/// entry or revocation of the same or a newer version, and a fill whose table read is older than the fill deadline
+/// is dropped, so a fill that raced a revocation cannot revive a token. Every entry expires by
+/// Cache__MaxEntryLifetime and never after its token. Calls go through a circuit breaker; when Redis is down
+/// every method answers "unavailable" at once and callers fall back to Table Storage.
+/// </summary>
+internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, IOptions<CacheOptions> options, ILogger<TokenCache> logger)
+{
+    public const string RevokedPayload = "R";
+    public const string UnknownPayload = "U";
+    public static readonly TimeSpan FailureWindow = TimeSpan.FromSeconds(60);
+
+    // KEYS: token key, failure key. ARGV: budget. One round trip answers both questions of the hot path, and
+    // gives Redis's clock so that a fill after a miss can prove how old its table read is, in Redis's own time.
+    private const string LookupScript = """
+        local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if spent >= tonumber(ARGV[1]) then
+          return {1, redis.call('PTTL', KEYS[2]), false, 0}
+        end
+        local t = redis.call('TIME')
+        return {0, 0, redis.call('GET', KEYS[1]), tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+        """;
+
+    // KEYS: token key. ARGV: version, value, ttl ms, mode ('fill' or 'publish'), read time ms, fill deadline ms.
+    // A fill needs the key absent or older; a publish (a management write, or its replay) needs it not newer.
+    private const string PutScript = """
+        local version = tonumber(ARGV[1])
+        if ARGV[4] == 'fill' then
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          if now - tonumber(ARGV[5]) > tonumber(ARGV[6]) then return 0 end
+        end
+        local current = redis.call('GET', KEYS[1])
+        if current then
+          local held = tonumber(string.match(current, '^(%d+)|')) or 0
+          if held > version or (held == version and ARGV[4] == 'fill') then return 0 end
+        end
+        if ARGV[3] == '0' then
+          redis.call('DEL', KEYS[1])
+        else
+          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        end
+        return 1
+        """;
+
+    // KEYS: failure key. ARGV: window ms. The window opens with the first failure and is never extended.
+    private const string SpendScript = """
+        local spent = redis.call('INCR', KEYS[1])
+        local ttl = redis.call('PTTL', KEYS[1])
+        if spent == 1 or ttl < 0 then
+          redis.call('PEXPIRE', KEYS[1], ARGV[1])
+          ttl = tonumber(ARGV[1])
+        end
+        return {spent, ttl}
+        """;
+
+    private readonly CacheOptions _options = options.Value;
+
+    /// <summary>The hot path: the source's budget and the token's entry, in one Redis call.</summary>
+    public async Task<CacheLookup> LookupAsync(string tokenHash, string source, int budget)
+    {
+        RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(
+            LookupScript, [CacheKeys.Token(tokenHash), CacheKeys.Failures(source)], [budget]));
+        if (result is null)
+        {
+            return new CacheLookup(false, false, TimeSpan.Zero, default, 0);
+        }
+
+        RedisResult[] parts = (RedisResult[])result!;
+        if ((long)parts[0] == 1)
+        {
+            return new CacheLookup(true, true, TimeSpan.FromMilliseconds(Math.Max(0, (long)parts[1])), default, 0);
+        }
+
+        return new CacheLookup(true, false, TimeSpan.Zero, Parse((string?)parts[2]), (long)parts[3]);
+    }
+
+    /// <summary>Spends one unit of a source's budget; gives the units spent in its window and when it ends (null: Redis unavailable).</summary>
+    public async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
+    {
+        RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(
+            SpendScript, [CacheKeys.Failures(source)], [(long)FailureWindow.TotalMilliseconds]));
+        if (result is null)
+        {
+            return null;
+        }
+
+        RedisResult[] parts = (RedisResult[])result!;
+        return ((long)parts[0], TimeSpan.FromMilliseconds((long)parts[1]));
+    }
+
+    /// <summary>
+    /// Writes what a validate miss read from the table, unless anything as new is already there or the read
+    /// (which began at <paramref name="redisTimeOfReadMs"/>, Redis's clock) is older than the fill deadline.
+    /// </summary>
+    public Task<bool> FillAsync(string tokenHash, long version, string payload, TimeSpan lifetime, long redisTimeOfReadMs) =>
+        lifetime <= TimeSpan.Zero
+            ? Task.FromResult(true) // the token has ended: nothing worth caching
+            : PutAsync(tokenHash, version, payload, lifetime, "fill", redisTimeOfReadMs);
+
+    /// <summary>
+    /// Writes a management change (a state or a revocation) unless a newer one is there; a state whose token has
+    /// ended removes the entry instead. False where Redis could not be reached.
+    /// </summary>
+    public Task<bool> PublishAsync(CacheWrite write) =>
+        PutAsync(write.TokenHash, write.Version, write.Payload, write.Lifetime, "publish", 0);
+
+    public static string Serialize(TokenCacheEntry entry) => JsonSerializer.Serialize(entry, CacheJsonContext.Default.TokenCacheEntry);
+
+    /// <summary>A revocation lives as long as any entry it could have to outvote.</summary>
+    public TimeSpan RevocationLifetime => _options.MaxEntryLifetime + _options.FillDeadline;
+
+    /// <summary>An entry's lifetime: the maximum, never past the token's end.</summary>
+    public TimeSpan EntryLifetime(DateTimeOffset tokenEnd, DateTimeOffset now)
+    {
+        TimeSpan left = tokenEnd - now;
+        return left < _options.MaxEntryLifetime ? left : _options.MaxEntryLifetime;
+    }
+
+    public TimeSpan UnknownLifetime => _options.UnknownTokenLifetime;
+
+    private async Task<bool> PutAsync(string tokenHash, long version, string payload, TimeSpan lifetime, string mode, long readAtMs)
+    {
+        long ttl = lifetime <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(lifetime.TotalMilliseconds);
+        RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(
+            PutScript,
+            [CacheKeys.Token(tokenHash)],
+            [version, $"{version}|{payload}", ttl, mode, readAtMs, (long)_options.FillDeadline.TotalMilliseconds]));
+        return result is not null;
+    }
+
+    private async Task<RedisResult?> TryAsync(Func<IDatabase, Task<RedisResult>> call)
+    {
+        if (!circuit.Allow())
+        {
+            return null;
+        }
+
+        try
+        {
+            IDatabase database = await redis.GetDatabaseAsync();
+            RedisResult result = await call(database);
+            circuit.Succeeded();
+            return result;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            circuit.Failed();
+            LogRedisFailed(logger, e.GetType().Name, circuit.IsOpen);
+            return null;
+        }
+    }
+
+    private static CachedToken Parse(string? value)
+    {
+        if (value is null)
+        {
+            return new CachedToken(CachedTokenKind.Miss, null);
+        }
+
+        int bar = value.IndexOf('|', StringComparison.Ordinal);
+        ReadOnlySpan<char> payload = bar < 0 ? value : value.AsSpan(bar + 1);
+        if (payload.SequenceEqual(RevokedPayload))
+        {
+            return new CachedToken(CachedTokenKind.Revoked, null);
+        }
+
+        if (payload.SequenceEqual(UnknownPayload))
+        {
+            return new CachedToken(CachedTokenKind.Unknown, null);
+        }
+
+        try
+        {
+            TokenCacheEntry? entry = JsonSerializer.Deserialize(payload, CacheJsonContext.Default.TokenCacheEntry);
+            return entry is null ? new CachedToken(CachedTokenKind.Miss, null) : new CachedToken(CachedTokenKind.Live, entry);
+        }
+        catch (JsonException)
+        {
+            return new CachedToken(CachedTokenKind.Miss, null); // unreadable: treat as absent and ask the table
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis call failed ({Error}); circuit open: {CircuitOpen}")]
+    private static partial void LogRedisFailed(ILogger logger, string error, bool circuitOpen);
+}
+
+/// <summary>One versioned cache write of a management change: a live state, or a revocation.</summary>
+internal sealed record CacheWrite(string TokenHash, long Version, string Payload, TimeSpan Lifetime);

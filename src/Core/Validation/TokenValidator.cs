@@ -1,0 +1,120 @@
+using BlueTokens.Core.Caching;
+using BlueTokens.Core.Clients;
+using BlueTokens.Core.Storage;
+using BlueTokens.Core.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace BlueTokens.Core.Validation;
+
+/// <summary>
+/// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis call that
+/// answers both "is this source over its failure budget" and "what is this token"; on a miss, at most two Table
+/// Storage point reads and one cache fill. Disabled is judged before expired, by the clock, wherever the state
+/// came from. With Redis unavailable every answer comes, correctly, from the table.
+/// </summary>
+internal sealed class TokenValidator(
+    TokenCache cache,
+    ClientStore store,
+    LastUseRecorder lastUse,
+    IValidationObserver observer,
+    IOptions<ValidateOptions> options,
+    TimeProvider time)
+{
+    public async Task<ValidationResult> ValidateAsync(string? token, string source, CancellationToken cancellationToken = default)
+    {
+        int budget = options.Value.MaxFailuresPerMinute;
+        if (token is null || !AccessToken.TryHash(token, out TokenHash hash))
+        {
+            return await SpendAsync(ValidationResult.InvalidToken, source, budget);
+        }
+
+        string tokenHash = hash.ToHex();
+        CacheLookup lookup = await cache.LookupAsync(tokenHash, source, budget);
+        if (lookup.OverBudget)
+        {
+            return new ValidationResult(ValidationCode.RateLimited, RetryAfter: lookup.RetryAfter);
+        }
+
+        ValidationResult result = lookup.Token.Kind switch
+        {
+            CachedTokenKind.Live => Judge(lookup.Token.Entry!),
+            CachedTokenKind.Revoked or CachedTokenKind.Unknown => ValidationResult.InvalidToken,
+            _ => await FromTableAsync(tokenHash, lookup, cancellationToken),
+        };
+
+        if (result.IsValid)
+        {
+            lastUse.Record(result.TenantId!, result.ClientId!, time.GetUtcNow());
+            return result;
+        }
+
+        return await SpendAsync(result, source, budget);
+    }
+
+    private async Task<ValidationResult> FromTableAsync(string tokenHash, CacheLookup lookup, CancellationToken cancellationToken)
+    {
+        TokenLookupEntity? index = await store.GetLookupAsync(tokenHash, cancellationToken);
+        StoredClient? stored = index is null ? null : await store.GetClientAsync(index.TenantId, index.ClientId, cancellationToken);
+        if (stored is null)
+        {
+            await FillAsync(lookup, tokenHash, 0, TokenCache.UnknownPayload, cache.UnknownLifetime, cancellationToken);
+            return ValidationResult.InvalidToken;
+        }
+
+        ClientRecord client = stored.Record;
+        TokenCacheEntry? entry = client.TokenHash == tokenHash
+            ? EntryOf(client, client.ExpiresAt, grace: false)
+            : client.GraceTokens.FirstOrDefault(grace => grace.Hash == tokenHash) is { } replaced
+                ? EntryOf(client, replaced.Until, grace: true)
+                : null;
+        if (entry is null)
+        {
+            // Replaced and out of its grace period: remember the revocation at the client's version.
+            await FillAsync(lookup, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
+            return ValidationResult.InvalidToken;
+        }
+
+        TimeSpan lifetime = cache.EntryLifetime(entry.ExpiresAt, time.GetUtcNow());
+        await FillAsync(lookup, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
+        return Judge(entry);
+    }
+
+    private async Task FillAsync(CacheLookup lookup, string tokenHash, long version, string payload, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        if (!lookup.Available)
+        {
+            return; // Redis is down: nothing to fill, and the circuit keeps us from waiting on it
+        }
+
+        await observer.BeforeFillAsync(tokenHash, cancellationToken);
+        await cache.FillAsync(tokenHash, version, payload, lifetime, lookup.RedisTimeMs);
+    }
+
+    private ValidationResult Judge(TokenCacheEntry entry)
+    {
+        if (entry.Disabled)
+        {
+            return ValidationResult.Disabled;
+        }
+
+        if (entry.ExpiresAt <= time.GetUtcNow())
+        {
+            // A replaced token past its grace period is simply no longer a token; a current one has expired.
+            return entry.Grace ? ValidationResult.InvalidToken : ValidationResult.Expired;
+        }
+
+        return new ValidationResult(ValidationCode.Valid, entry.TenantId, entry.ClientId, entry.ClientName, entry.Role, entry.ExpiresAt);
+    }
+
+    /// <summary>Every 401 spends one unit of the source's budget; the one past the budget is answered 429.</summary>
+    private async Task<ValidationResult> SpendAsync(ValidationResult failure, string source, int budget)
+    {
+        (long Spent, TimeSpan WindowLeft)? spent = await cache.SpendAsync(source);
+        return spent is { } s && s.Spent > budget
+            ? new ValidationResult(ValidationCode.RateLimited, RetryAfter: s.WindowLeft)
+            : failure;
+    }
+
+    private static TokenCacheEntry EntryOf(ClientRecord client, DateTimeOffset end, bool grace) =>
+        new(client.TenantId, client.Id, client.Name, client.Role, end.ToUnixTimeMilliseconds(), client.Disabled, grace);
+}

@@ -1,0 +1,60 @@
+using BlueTokens.Core.Validation;
+using BlueTokens.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BlueTokens.Functions.Validation;
+
+/// <summary>
+/// <c>POST /api/validate</c>: the connectors' call. The token comes as <c>Authorization: Bearer</c> (which wins) or
+/// as <c>{ "token" }</c>; no JWT. 200 with the client, 401 <c>invalid_token</c> / <c>disabled</c> / <c>expired</c>,
+/// or 429 <c>rate_limited</c> once the source has spent its failure budget.
+/// </summary>
+internal sealed class ValidateToken(TokenValidator validator)
+{
+    private static readonly string[] Fields = ["token"];
+
+    [Function(nameof(ValidateToken))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "validate")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        string? token = BearerToken(request);
+        if (token is null)
+        {
+            BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
+            if (read.Rejection is not null)
+            {
+                return read.Rejection;
+            }
+
+            token = read.Body!.String("token");
+            if (read.Body.HasErrors)
+            {
+                return Problems.ValidationFailed(read.Body.Errors);
+            }
+        }
+
+        ValidationResult result = await validator.ValidateAsync(token, RequestSource.Of(request), cancellationToken);
+        return result.Code switch
+        {
+            ValidationCode.Valid => new JsonResult<ValidateResponse>(
+                    StatusCodes.Status200OK,
+                    new ValidateResponse(true, result.TenantId!, result.ClientId!, result.ClientName!, result.Role!, result.ExpiresAt!.Value),
+                    ApiJsonContext.Default.ValidateResponse)
+                .WithHeader("Cache-Control", "no-store"),
+            ValidationCode.RateLimited => Problems.RateLimited(result.RetryAfter),
+            ValidationCode.Disabled => Problems.TokenRefused("disabled", "The client of this token is disabled."),
+            ValidationCode.Expired => Problems.TokenRefused("expired", "This token has expired; regenerate it."),
+            _ => Problems.TokenRefused("invalid_token", "The token is not valid."),
+        };
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        string header = request.Headers.Authorization.ToString();
+        const string Scheme = "Bearer ";
+        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? header[Scheme.Length..].Trim() : null;
+    }
+}
