@@ -25,18 +25,18 @@ public sealed class RedisProbe : IAsyncDisposable
 
     public Task FlushAllAsync() => Server.FlushAllDatabasesAsync();
 
-    /// <summary>Scripts run (EVAL and EVALSHA) and key lookups (hits plus misses) since the server started.</summary>
-    public async Task<(long Scripts, long KeyLookups)> CountersAsync()
+    /// <summary>Scripts run (EVAL and EVALSHA) and GETs (inside scripts too) since the server started.</summary>
+    public async Task<(long Scripts, long Gets)> CountersAsync()
     {
-        IGrouping<string, KeyValuePair<string, string>>[] info = await Server.InfoAsync();
-        long Read(string section, string field) => info.Where(g => g.Key.Equals(section, StringComparison.OrdinalIgnoreCase))
+        // Plain INFO leaves out commandstats: ask for each section by name.
+        IGrouping<string, KeyValuePair<string, string>>[] commands = await Server.InfoAsync("commandstats");
+        long Read(string section, string field) => commands
             .SelectMany(g => g)
             .Where(pair => pair.Key == field)
             .Select(pair => long.Parse(pair.Value.Split(',')[0].Split('=').Last(), System.Globalization.CultureInfo.InvariantCulture))
             .FirstOrDefault();
         long scripts = Read("Commandstats", "cmdstat_evalsha") + Read("Commandstats", "cmdstat_eval");
-        long lookups = Read("Stats", "keyspace_hits") + Read("Stats", "keyspace_misses");
-        return (scripts, lookups);
+        return (scripts, Read("Commandstats", "cmdstat_get"));
     }
 
     public ValueTask DisposeAsync() => _multiplexer.DisposeAsync();
