@@ -9,7 +9,7 @@ namespace BlueTokens.IntegrationTests.Validation;
 /// These tests freeze and stop the fixture's own redis-server and always leave it running.
 /// </summary>
 [Collection(StackTests.Name)]
-public sealed class RedisFaultTests(StackFixture stack) : IAsyncLifetime
+public sealed class RedisFaultTests(StackFixture stack, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private LocalHostFactory _hostA = null!;
     private LocalHostFactory _hostB = null!;
@@ -69,6 +69,7 @@ public sealed class RedisFaultTests(StackFixture stack) : IAsyncLifetime
             await Task.Delay(50);
         }
 
+        output.WriteLine($"disable with Redis frozen: {revoke.Elapsed.TotalMilliseconds:0} ms; refused {sinceThaw.Elapsed.TotalMilliseconds:0} ms after Redis returned");
         Assert.Equal("disabled", outcome);
         Assert.True(sinceThaw.Elapsed < TimeSpan.FromSeconds(5), $"refused only after {sinceThaw.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(revoke.Elapsed < TimeSpan.FromSeconds(5), $"the disable took {revoke.Elapsed.TotalMilliseconds:0} ms with Redis frozen");
@@ -102,6 +103,7 @@ public sealed class RedisFaultTests(StackFixture stack) : IAsyncLifetime
 
             // The first calls may wait for a Redis timeout; after that the circuit keeps them away from it.
             double slowestAfterWarmUp = latencies.Skip(5).Max();
+            output.WriteLine($"validate pair with Redis down: first {latencies[0]:0} ms, slowest after 5 calls {slowestAfterWarmUp:0} ms, median {latencies.Order().ElementAt(latencies.Count / 2):0.0} ms");
             Assert.True(slowestAfterWarmUp < 250, $"validate pair took up to {slowestAfterWarmUp:0} ms with Redis down");
         }
         finally
