@@ -1,7 +1,10 @@
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
+using BlueTokens.Core.Events;
+using BlueTokens.Core.Expiry;
 using BlueTokens.Core.Caching;
 using BlueTokens.Core.Health;
 using BlueTokens.Core.Storage;
@@ -31,18 +34,33 @@ public static class ServiceCollectionExtensions
         AddValidatedOptions<RedisOptions, RedisOptionsValidator>(services, configuration.GetSection(RedisOptions.Section));
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddOptions<StorageOptions>()
-            .Configure(options => options.ConnectionString = configuration[StorageOptions.ConnectionSetting])
+            .Configure(options =>
+            {
+                options.ConnectionString = configuration[StorageOptions.ConnectionSetting];
+                options.TablePrefix = configuration["Storage:TablePrefix"] ?? "";
+            })
             .ValidateOnStart();
 
         AddValidatedOptions<TenantOptions, TenantOptionsValidator>(services, configuration.GetSection(TenantOptions.Section));
         AddValidatedOptions<CacheOptions, CacheOptionsValidator>(services, configuration.GetSection(CacheOptions.Section));
         AddValidatedOptions<ValidateOptions, ValidateOptionsValidator>(services, configuration.GetSection(ValidateOptions.Section));
+        AddValidatedOptions<ExpiryOptions, ExpiryOptionsValidator>(services, configuration.GetSection(ExpiryOptions.Section));
+        AddValidatedOptions<EventOptions, EventOptionsValidator>(services, configuration.GetSection(EventOptions.Section));
 
         services.AddSingleton<TokenProtector>();
         services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<LifetimePolicy>();
         services.AddSingleton<ClientStore>();
+        services.AddSingleton<ClientEffects>();
         services.AddSingleton<ClientService>();
+
+        // Expiry and lifecycle events.
+        services.AddSingleton<ExpiryIndex>();
+        services.AddSingleton<ExpiryService>();
+        services.AddSingleton<EventOutbox>();
+        services.AddSingleton<EventQueue>();
+        services.AddSingleton<LifecycleEvents>();
+        services.AddHostedService(provider => provider.GetRequiredService<LifecycleEvents>());
 
         // The validate path and the cache it keeps in step with management writes.
         services.AddSingleton<RedisCircuit>();
@@ -59,6 +77,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RedisConnection>();
         services.AddSingleton(provider =>
             new TableServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString));
+        services.AddSingleton(provider =>
+            new QueueServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString));
+        services.AddSingleton<StorageTables>();
         services.AddSingleton<HealthService>();
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using BlueTokens.Core.Storage;
 
 namespace BlueTokens.Core.Caching;
 
@@ -9,12 +10,12 @@ namespace BlueTokens.Core.Caching;
 /// until they are replayed, so that a revocation is never only in memory. Table <c>cachesync</c>, one partition,
 /// one row per write (<c>{token hash}|{version}</c>): rows are only added and deleted, never overwritten.
 /// </summary>
-internal class PendingInvalidationStore(TableServiceClient service)
+internal class PendingInvalidationStore(StorageTables tables)
 {
     public const string Table = "cachesync";
     private const string Partition = "pending";
 
-    private readonly TableClient _table = service.GetTableClient(Table);
+    private readonly TableClient _table = tables.Get(Table);
     private Task? _ready;
 
     public virtual async Task RecordAsync(IEnumerable<CacheWrite> writes, DateTimeOffset now, CancellationToken cancellationToken = default)

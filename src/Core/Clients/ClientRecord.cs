@@ -40,6 +40,12 @@ internal sealed record ClientRecord
 
     public IReadOnlyList<GraceToken> GraceTokens { get; init; } = [];
 
+    /// <summary>The token whose <c>token.expiring</c> event was sent (the timer's bookkeeping; not a change an admin made).</summary>
+    public string? WarnedTokenHash { get; init; }
+
+    /// <summary>The token whose expiry was recorded (audit and event) by the timer.</summary>
+    public string? ExpiredTokenHash { get; init; }
+
     public string ETag => $"\"v{Version}\"";
 
     /// <summary>Disabled first, then expired by the clock (never only by the timer), else active.</summary>

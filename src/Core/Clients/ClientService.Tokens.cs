@@ -66,7 +66,9 @@ internal sealed partial class ClientService
 
         string token = AccessToken.Generate();
         string hash = AccessToken.HashWellFormed(token).ToHex();
-        await store.InsertLookupAsync(hash, admin.TenantId, clientId, expiresAt.Value, cancellationToken);
+        await Task.WhenAll(
+            store.InsertLookupAsync(hash, admin.TenantId, clientId, expiresAt.Value, cancellationToken),
+            effects.ScheduleAsync([effects.TokenEntry(admin.TenantId, clientId, hash, now, expiresAt.Value)], cancellationToken));
 
         Outcome<ClientRecord> changed = await ChangeAsync(admin, clientId, ifMatch, (client, at) =>
         {
@@ -81,15 +83,14 @@ internal sealed partial class ClientService
                 grace.Add(new GraceToken(client.TokenHash, client.TokenPrefix, previousUntil));
             }
 
-            // The lifetime again from this attempt's clock, so that expiresAt = tokenIssuedAt + days exactly.
-            Outcome<DateTimeOffset> lifetime = lifetimes.Resolve(command.ExpiresInDays, command.ExpiresAt, at);
+            // Issued at the request's time, the one its lifetime and expiry index row were computed from.
             ClientRecord updated = client with
             {
                 TokenHash = hash,
                 TokenPrefix = AccessToken.DisplayPrefix(token),
                 ProtectedToken = protector.Protect(token, client.ProtectionContext),
-                TokenIssuedAt = at,
-                ExpiresAt = lifetime.Succeeded ? lifetime.Value : expiresAt.Value,
+                TokenIssuedAt = now,
+                ExpiresAt = expiresAt.Value,
                 GraceTokens = grace,
             };
             var detail = new JsonObject

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
-using BlueTokens.Core.Caching;
 using BlueTokens.Core.Auth;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -19,7 +18,7 @@ internal sealed partial class ClientService(
     TokenProtector protector,
     LifetimePolicy lifetimes,
     ContinuationTokens continuations,
-    CacheSync cache,
+    ClientEffects effects,
     IOptions<TenantOptions> tenants,
     TimeProvider time,
     ILogger<ClientService> logger)
@@ -62,8 +61,11 @@ internal sealed partial class ClientService(
             UpdatedAt = now,
         };
 
-        // The lookup goes first: until the client row commits it leads nowhere, and it is removed if that fails.
-        await store.InsertLookupAsync(hash, admin.TenantId, id, client.ExpiresAt, cancellationToken);
+        // The lookup and the expiry index row go first: until the client row commits they lead nowhere (the
+        // lookup is removed if that fails; an index row that matches no client is dropped when it falls due).
+        await Task.WhenAll(
+            store.InsertLookupAsync(hash, admin.TenantId, id, client.ExpiresAt, cancellationToken),
+            effects.ScheduleAsync([effects.TokenEntry(admin.TenantId, id, hash, now, client.ExpiresAt)], cancellationToken));
         Outcome<IssuedToken> outcome = await CommitCreateAsync(admin, client, token, cancellationToken);
         if (!outcome.Succeeded)
         {
@@ -175,9 +177,8 @@ internal sealed partial class ClientService(
 
             if (await store.CommitAsync(batch, cancellationToken) == CommitResult.Committed)
             {
-                string[] hashes = [client.TokenHash, .. client.GraceTokens.Select(grace => grace.Hash)];
-                await cache.PublishAsync(cache.WritesFor(null, hashes, client.Version + 1), CancellationToken.None);
-                await RemoveLookupsAsync(hashes);
+                await effects.DeletedAsync(client);
+                await RemoveLookupsAsync(ClientEffects.Hashes(client));
                 return true;
             }
 
@@ -209,7 +210,7 @@ internal sealed partial class ClientService(
             switch (await store.CommitAsync(batch, cancellationToken))
             {
                 case CommitResult.Committed:
-                    await cache.PublishAsync(cache.WritesFor(client, [], client.Version), CancellationToken.None);
+                    await effects.CreatedAsync(client);
                     return new IssuedToken(client, token);
                 case CommitResult.NameTaken:
                     return NameTaken(client.Name);
@@ -259,8 +260,7 @@ internal sealed partial class ClientService(
             switch (await store.CommitAsync(batch, cancellationToken))
             {
                 case CommitResult.Committed:
-                    IEnumerable<string> revoked = Hashes(current).Except(Hashes(updated));
-                    await cache.PublishAsync(cache.WritesFor(updated, revoked, updated.Version), CancellationToken.None);
+                    await effects.ChangedAsync(current, updated, change.Action);
                     await change.AfterCommit(current);
                     return updated;
                 case CommitResult.NameTaken:
@@ -271,9 +271,6 @@ internal sealed partial class ClientService(
             }
         }
     }
-
-    private static IEnumerable<string> Hashes(ClientRecord client) =>
-        client.GraceTokens.Select(grace => grace.Hash).Prepend(client.TokenHash);
 
     private Task<StoredClient?> ReadAsync(Admin admin, string clientId, CancellationToken cancellationToken) =>
         ClientIds.IsWellFormed(clientId)

@@ -11,13 +11,13 @@ namespace BlueTokens.Core.Storage;
 /// Table Storage for clients, their names, tenant counters, audit trail and token lookups. Every write on a
 /// management path is conditional (insert, or update/delete on an ETag): never an insert-or-replace.
 /// </summary>
-internal class ClientStore(TableServiceClient service)
+internal class ClientStore(StorageTables tables)
 {
     public const string ClientsTable = "clients";
     public const string LookupTable = "tokenlookup";
 
-    private readonly TableClient _clients = service.GetTableClient(ClientsTable);
-    private readonly TableClient _lookups = service.GetTableClient(LookupTable);
+    private readonly TableClient _clients = tables.Get(ClientsTable);
+    private readonly TableClient _lookups = tables.Get(LookupTable);
     private Task? _tablesReady;
 
     /// <summary>Creates the tables once per process; a failure is retried by the next caller.</summary>
@@ -198,6 +198,8 @@ internal class ClientStore(TableServiceClient service)
         GraceTokens = string.IsNullOrEmpty(entity.GraceTokens)
             ? []
             : JsonSerializer.Deserialize(entity.GraceTokens, StorageJsonContext.Default.GraceTokenArray) ?? [],
+        WarnedTokenHash = entity.WarnedTokenHash,
+        ExpiredTokenHash = entity.ExpiredTokenHash,
     };
 
     internal static ClientEntity ToEntity(ClientRecord record) => new()
@@ -221,6 +223,8 @@ internal class ClientStore(TableServiceClient service)
         GraceTokens = record.GraceTokens.Count == 0
             ? null
             : JsonSerializer.Serialize(record.GraceTokens.ToArray(), StorageJsonContext.Default.GraceTokenArray),
+        WarnedTokenHash = record.WarnedTokenHash,
+        ExpiredTokenHash = record.ExpiredTokenHash,
     };
 
     private static AuditEvent ToEvent(AuditEntity entity) => new(

@@ -67,6 +67,10 @@ internal sealed class ClientEntity : ITableEntity
 
     /// <summary>JSON array of grace-period tokens; absent where there are none.</summary>
     public string? GraceTokens { get; set; }
+
+    public string? WarnedTokenHash { get; set; }
+
+    public string? ExpiredTokenHash { get; set; }
 }
 
 internal sealed class NameEntity : ITableEntity

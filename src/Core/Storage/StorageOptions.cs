@@ -8,4 +8,7 @@ internal sealed class StorageOptions
     public const string ConnectionSetting = "TokenStorage";
 
     public string? ConnectionString { get; set; }
+
+    /// <summary><c>Storage__TablePrefix</c>: letters and digits put before every table name (default none).</summary>
+    public string TablePrefix { get; set; } = "";
 }

@@ -7,6 +7,12 @@ internal sealed class StorageOptionsValidator : SettingsValidator<StorageOptions
 {
     protected override void Check(StorageOptions options, Action<string, string> fail)
     {
+        if (options.TablePrefix.Length > 20 || !options.TablePrefix.All(char.IsAsciiLetterOrDigit)
+            || (options.TablePrefix.Length > 0 && !char.IsAsciiLetter(options.TablePrefix[0])))
+        {
+            fail("Storage__TablePrefix", "may hold up to 20 ASCII letters and digits, starting with a letter.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             fail(StorageOptions.ConnectionSetting, "required, a Table Storage connection string (UseDevelopmentStorage=true for Azurite).");

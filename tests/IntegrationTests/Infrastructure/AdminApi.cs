@@ -4,8 +4,11 @@ using System.Text.Json;
 
 namespace BlueTokens.IntegrationTests.Infrastructure;
 
-/// <summary>A tenant administrator calling the API over HTTP, as the UI does: JSON in, JSON out.</summary>
-public sealed class AdminApi(HttpClient http, string tenant, string subject = "admin@test")
+/// <summary>
+/// A tenant administrator calling the API over HTTP, as the UI does: JSON in, JSON out. Give the host's clock
+/// where a test moves it, so that the admin's JWT is valid at the host's "now".
+/// </summary>
+public sealed class AdminApi(HttpClient http, string tenant, string subject = "admin@test", TimeProvider? clock = null)
 {
     public string Tenant => tenant;
 
@@ -16,7 +19,7 @@ public sealed class AdminApi(HttpClient http, string tenant, string subject = "a
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, string? ifMatch = null, string? bearer = null)
     {
         var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer ?? TestJwt.Admin(tenant, subject));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer ?? TestJwt.Admin(tenant, subject, clock?.GetUtcNow()));
         if (json is not null)
         {
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");

@@ -6,18 +6,28 @@ using Azure.Data.Tables;
 namespace BlueTokens.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Counts every request the service sends to Table Storage (an Azure SDK pipeline policy, per retry: each one
-/// is a round trip). Installed by replacing the service's TableServiceClient in a test host.
+/// Counts the requests the service sends to Table Storage (an Azure SDK pipeline policy, per retry: each one is
+/// a round trip) on behalf of the test's own calls: only inside <see cref="Measure"/>, so that background work
+/// (last-use flushes, outbox sends, replay sweeps) is not counted. The test server must preserve the execution
+/// context (<c>TestServer.PreserveExecutionContext</c>) for the scope to flow into the request.
 /// </summary>
 public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
 {
+    private static readonly AsyncLocal<bool> Measuring = new();
     private readonly ConcurrentQueue<string> _requests = new();
+
+    /// <summary>Counts from now until the returned scope is disposed, in this async flow only.</summary>
+    public IDisposable Measure()
+    {
+        _requests.Clear();
+        Measuring.Value = true;
+        return new Scope();
+    }
 
     public IReadOnlyList<string> Requests => [.. _requests];
 
     public int Count => _requests.Count;
 
-    public void Reset() => _requests.Clear();
 
     public TableServiceClient CreateClient(string connectionString)
     {
@@ -28,6 +38,14 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
 
     public override void OnSendingRequest(HttpMessage message)
     {
-        _requests.Enqueue($"{message.Request.Method} {message.Request.Uri.Path}");
+        if (Measuring.Value)
+        {
+            _requests.Enqueue($"{message.Request.Method} {message.Request.Uri.Path}");
+        }
+    }
+
+    private sealed class Scope : IDisposable
+    {
+        public void Dispose() => Measuring.Value = false;
     }
 }

@@ -7,12 +7,16 @@ namespace BlueTokens.IntegrationTests.Infrastructure;
 /// <summary>Admin JWTs for the tests, signed with the development key LocalHostFactory configures.</summary>
 public static class TestJwt
 {
-    public static string Admin(string tenant, string subject = "admin@test") => Create(new Dictionary<string, object>
-    {
-        ["sub"] = subject,
-        ["tid"] = tenant,
-        ["roles"] = new[] { "TokenAdmin" },
-    });
+    /// <param name="now">The host's clock where a test moves it (FakeTimeProvider); the JWT must be valid then.</param>
+    public static string Admin(string tenant, string subject = "admin@test", DateTimeOffset? now = null) => Create(
+        new Dictionary<string, object>
+        {
+            ["sub"] = subject,
+            ["tid"] = tenant,
+            ["roles"] = new[] { "TokenAdmin" },
+        },
+        expires: now?.AddHours(1),
+        issuedAt: now?.AddMinutes(-1));
 
     /// <summary>A JWT with exactly these claims; the defaults give issuer, audience, a valid lifetime and the dev key.</summary>
     public static string Create(
