@@ -21,7 +21,8 @@ builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
 builder.Services.AddBlueTokenCore(builder.Configuration);
-builder.Services.AddSingleton(new FunctionCatalog([typeof(FunctionApp).Assembly]));
+builder.Services.AddSingleton(new FunctionCatalog(
+    typeof(FunctionApp).Assembly.GetTypes().Concat(builder.Configuration.GetValue<bool>(BaselineRedisGet.EnableSetting) ? [typeof(BaselineRedisGet)] : [])));
 builder.Services.AddSingleton<TimerFunctionRunner>();
 builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerFunctionRunner>());
 

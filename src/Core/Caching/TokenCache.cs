@@ -82,7 +82,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
     private readonly CacheOptions _options = options.Value;
 
     /// <summary>The hot path: the source's budget and the token's entry, in one Redis call.</summary>
-    public async Task<CacheLookup> LookupAsync(string tokenHash, string source, int budget)
+    public virtual async Task<CacheLookup> LookupAsync(string tokenHash, string source, int budget)
     {
         RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(
             LookupScript, [CacheKeys.Token(tokenHash), CacheKeys.Failures(source)], [budget]));
@@ -101,7 +101,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
     }
 
     /// <summary>Spends one unit of a source's budget; gives the units spent in its window and when it ends (null: Redis unavailable).</summary>
-    public async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
+    public virtual async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
     {
         RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(
             SpendScript, [CacheKeys.Failures(source)], [(long)FailureWindow.TotalMilliseconds]));
@@ -118,7 +118,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
     /// Writes what a validate miss read from the table, unless anything as new is already there or the read
     /// (which began at <paramref name="redisTimeOfReadMs"/>, Redis's clock) is older than the fill deadline.
     /// </summary>
-    public Task<bool> FillAsync(string tokenHash, long version, string payload, TimeSpan lifetime, long redisTimeOfReadMs) =>
+    public virtual Task<bool> FillAsync(string tokenHash, long version, string payload, TimeSpan lifetime, long redisTimeOfReadMs) =>
         lifetime <= TimeSpan.Zero
             ? Task.FromResult(true) // the token has ended: nothing worth caching
             : PutAsync(tokenHash, version, payload, lifetime, "fill", redisTimeOfReadMs);
@@ -176,7 +176,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
         }
     }
 
-    private static CachedToken Parse(string? value)
+    internal static CachedToken Parse(string? value)
     {
         if (value is null)
         {

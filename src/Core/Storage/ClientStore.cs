@@ -148,34 +148,23 @@ internal class ClientStore(StorageTables tables)
     }
 
     /// <summary>
-    /// Moves a client's <c>lastUsedAt</c> forward (never back). A merge of that one property, conditional on the
-    /// row read, so it cannot undo a concurrent management change nor recreate a deleted client. False where the
-    /// client is gone or already shows a later use.
+    /// Writes a client's <c>lastUsedAt</c>: a merge of that one property, so it cannot undo any other change, and
+    /// a merge never inserts, so it cannot recreate a deleted client (false then). One round trip: the caller
+    /// keeps the latest use per client, and instances flush every few seconds, so an older value can only win
+    /// for one flush interval.
     /// </summary>
     public virtual async Task<bool> SetLastUsedAsync(string tenantId, string clientId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        for (int attempt = 0; attempt < 3; attempt++)
+        var patch = new TableEntity(tenantId, RowKeys.Client(clientId)) { [nameof(ClientEntity.LastUsedAt)] = at };
+        try
         {
-            NullableResponse<TableEntity> read = await _clients.GetEntityIfExistsAsync<TableEntity>(
-                tenantId, RowKeys.Client(clientId), [nameof(ClientEntity.LastUsedAt)], cancellationToken);
-            if (!read.HasValue || read.Value!.GetDateTimeOffset(nameof(ClientEntity.LastUsedAt)) >= at)
-            {
-                return false;
-            }
-
-            var patch = new TableEntity(tenantId, RowKeys.Client(clientId)) { [nameof(ClientEntity.LastUsedAt)] = at };
-            try
-            {
-                await _clients.UpdateEntityAsync(patch, read.Value.ETag, TableUpdateMode.Merge, cancellationToken);
-                return true;
-            }
-            catch (RequestFailedException e) when (e.Status is 412 or 404)
-            {
-                // Changed or deleted since the read: read again.
-            }
+            await _clients.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return true;
         }
-
-        return false;
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
     }
 
     internal static ClientRecord ToRecord(ClientEntity entity) => new()

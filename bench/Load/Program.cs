@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BlueTokens.Core.Auth;
+using BlueTokens.LocalHost;
+
+// The load benchmark (bench/load.sh starts the stack and calls this): seeds clients through the API, then
+// drives wrk against POST /api/validate and against the baseline (one Redis GET in the same host), alternating
+// runs, in four scenarios: cache hits, misses (Redis flushed before each run), junk tokens, Redis stopped.
+// Prints a human table and, last, one JSON line.
+var options = Options.Parse(args);
+using var http = new HttpClient { BaseAddress = new Uri(options.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+string work = Directory.CreateTempSubdirectory("blue-load-").FullName;
+
+Console.Error.WriteLine($"Seeding {options.Clients} clients over {options.Tenants} tenants...");
+Stopwatch seeding = Stopwatch.StartNew();
+string[] tokens = await SeedAsync(http, options);
+Console.Error.WriteLine($"Seeded in {seeding.Elapsed.TotalSeconds:0.0} s");
+string tokensFile = Path.Combine(work, "tokens.txt");
+await File.WriteAllLinesAsync(tokensFile, tokens);
+string junkFile = Path.Combine(work, "junk.txt");
+await File.WriteAllLinesAsync(junkFile, Enumerable.Range(0, 1000).Select(i => $"blue_junk{i:D34}"));
+
+var results = new List<Scenario>();
+await Redis(options, "FLUSHALL");
+await WarmAsync(options, tokensFile);
+results.Add(await CompareAsync(options, "hit", tokensFile, before: null));
+results.Add(await HalfLoadAsync(options, tokensFile, results[0]));
+results.Add(await CompareAsync(options, "junk", junkFile, before: null));
+results.Add(await CompareAsync(options, "miss", tokensFile, before: () => Redis(options, "FLUSHALL")));
+
+await Redis(options, "SHUTDOWN NOSAVE");
+await Task.Delay(500);
+Run down = await WrkAsync(options, "validate", tokensFile, options.Duration, options.Connections, 0);
+results.Add(new Scenario("redis-stopped", down, null));
+await RestartRedisAsync(options);
+
+long peakKb = PeakMemoryKb(options.HostPid);
+Console.WriteLine();
+Console.WriteLine($"{"scenario",-16}{"validate rps",14}{"p50 ms",9}{"p99 ms",9}{"baseline rps",14}{"p50 ms",9}{"p99 ms",9}{"ratio",8}");
+foreach (Scenario s in results)
+{
+    Console.WriteLine($"{s.Name,-16}{s.Validate.Rps,14:0}{s.Validate.P50Ms,9:0.00}{s.Validate.P99Ms,9:0.00}" +
+        (s.Baseline is { } b ? $"{b.Rps,14:0}{b.P50Ms,9:0.00}{b.P99Ms,9:0.00}{s.Validate.Rps / b.Rps,8:0.00}" : ""));
+}
+
+Console.WriteLine($"host peak memory: {peakKb / 1024.0:0} MiB; machine: {Environment.ProcessorCount} cores, {RuntimeDescription()}");
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    benchmark = "load",
+    clients = options.Clients,
+    durationSeconds = options.Duration,
+    connections = options.Connections,
+    hostPeakMemoryMiB = Math.Round(peakKb / 1024.0),
+    scenarios = results.Select(s => new
+    {
+        name = s.Name,
+        validate = s.Validate,
+        baseline = s.Baseline,
+        ratio = s.Baseline is { } b ? Math.Round(s.Validate.Rps / b.Rps, 3) : (double?)null,
+    }),
+}));
+Directory.Delete(work, recursive: true);
+return 0;
+
+static async Task<string[]> SeedAsync(HttpClient http, Options options)
+{
+    var auth = new AuthOptions { Issuer = options.Issuer, Audience = options.Audience, SigningKey = options.SigningKey };
+    var tokens = new string[options.Clients];
+    int next = -1;
+    await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < options.Clients)
+        {
+            string tenant = $"bench-{i % options.Tenants}";
+            string jwt = DevelopmentToken.Create(auth, tenant, "bench", DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/clients")
+            {
+                Content = JsonContent.Create(new { name = $"client-{i}-{Guid.NewGuid():N}"[..40], role = "analyst" }),
+            };
+            request.Headers.Authorization = new("Bearer", jwt);
+            using HttpResponseMessage response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            tokens[i] = body.RootElement.GetProperty("token").GetString()!;
+        }
+    }));
+    return tokens;
+}
+
+// One validate of every token, so that the hit scenarios measure hits only.
+static async Task WarmAsync(Options options, string tokensFile)
+{
+    using var http = new HttpClient { BaseAddress = new Uri(options.BaseUrl) };
+    string[] tokens = await File.ReadAllLinesAsync(tokensFile);
+    int next = -1;
+    await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < tokens.Length)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/validate");
+            request.Headers.Authorization = new("Bearer", tokens[i]);
+            using HttpResponseMessage response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+    }));
+}
+
+static async Task<Scenario> CompareAsync(Options options, string name, string file, Func<Task>? before)
+{
+    var validate = new List<Run>();
+    var baseline = new List<Run>();
+    for (int round = 0; round < options.Rounds; round++)
+    {
+        if (before is not null)
+        {
+            await before();
+        }
+
+        baseline.Add(await WrkAsync(options, "baseline", file, options.Duration, options.Connections, 0));
+        if (before is not null)
+        {
+            await before();
+        }
+
+        validate.Add(await WrkAsync(options, "validate", file, options.Duration, options.Connections, 0));
+    }
+
+    return new Scenario(name, Median(validate), Median(baseline));
+}
+
+// Latency at half of the baseline's throughput: each connection paced by wrk's delay().
+static async Task<Scenario> HalfLoadAsync(Options options, string tokensFile, Scenario full)
+{
+    double target = full.Baseline!.Rps / 2;
+    const int delayMs = 10;
+    int connections = Math.Max(1, (int)Math.Round(target * delayMs / 1000));
+    Run validate = await WrkAsync(options, "validate", tokensFile, options.Duration, connections, delayMs);
+    Run baseline = await WrkAsync(options, "baseline", tokensFile, options.Duration, connections, delayMs);
+    return new Scenario($"hit-half-load", validate, baseline);
+}
+
+static async Task<Run> WrkAsync(Options options, string target, string file, int seconds, int connections, int delayMs)
+{
+    string url = options.BaseUrl.TrimEnd('/') + (target == "baseline" ? "/api/bench/redis-get" : "/api/validate");
+    var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (string argument in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", options.Script, url })
+    {
+        info.ArgumentList.Add(argument);
+    }
+
+    info.Environment["TOKENS"] = file;
+    info.Environment["DELAY_MS"] = delayMs.ToString(CultureInfo.InvariantCulture);
+    using Process wrk = Process.Start(info)!;
+    string output = await wrk.StandardOutput.ReadToEndAsync();
+    await wrk.WaitForExitAsync();
+    Run run = Run.Parse(output);
+    Console.Error.WriteLine($"  {target,-9} c={connections,-3} delay={delayMs}ms: {run.Rps:0} rps, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, non-2xx {run.Non2xx}");
+    return run;
+}
+
+static Run Median(List<Run> runs) => runs.OrderBy(run => run.Rps).ElementAt(runs.Count / 2);
+
+static async Task Redis(Options options, string command)
+{
+    var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
+    info.ArgumentList.Add("-p");
+    info.ArgumentList.Add(options.RedisPort.ToString(CultureInfo.InvariantCulture));
+    foreach (string part in command.Split(' '))
+    {
+        info.ArgumentList.Add(part);
+    }
+
+    using Process cli = Process.Start(info)!;
+    await cli.WaitForExitAsync();
+}
+
+static async Task RestartRedisAsync(Options options)
+{
+    var info = new ProcessStartInfo("bash", ["-c", options.RedisRestart]);
+    using Process restart = Process.Start(info)!;
+    await restart.WaitForExitAsync();
+}
+
+static long PeakMemoryKb(int pid)
+{
+    string status = $"/proc/{pid}/status";
+    if (pid <= 0 || !File.Exists(status))
+    {
+        return 0;
+    }
+
+    string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return line is null ? 0 : long.Parse(Regex.Match(line, @"\d+").Value, CultureInfo.InvariantCulture);
+}
+
+static string RuntimeDescription() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+
+internal sealed record Scenario(string Name, Run Validate, Run? Baseline);
+
+internal sealed record Run(double Rps, double P50Ms, double P99Ms, long Requests, long Non2xx)
+{
+    public static Run Parse(string wrk)
+    {
+        double rps = double.Parse(Regex.Match(wrk, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        long requests = long.Parse(Regex.Match(wrk, @"(\d+) requests in").Groups[1].Value, CultureInfo.InvariantCulture);
+        Match non2xx = Regex.Match(wrk, @"Non-2xx or 3xx responses:\s+(\d+)");
+        return new Run(rps, Percentile(wrk, "50"), Percentile(wrk, "99"), requests,
+            non2xx.Success ? long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+    }
+
+    private static double Percentile(string wrk, string percent)
+    {
+        Match match = Regex.Match(wrk, $@"\s{percent}%\s+([\d.]+)(us|ms|s)");
+        double value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
+    }
+}
+
+internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Duration, int Connections, int Rounds, string Script,
+    int RedisPort, string RedisRestart, int HostPid, string Issuer, string Audience, string SigningKey)
+{
+    public static Options Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+        int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        return new Options(
+            Get("base-url", "http://127.0.0.1:7090"), Int("clients", 10_000), Int("tenants", 10), Int("duration", 10), Int("connections", 32),
+            Int("rounds", 2), Get("script", "bench/validate.lua"), Int("redis-port", 16390), Get("redis-restart", "true"), Int("host-pid", 0),
+            Get("issuer", ""), Get("audience", ""), Get("signing-key", ""));
+    }
+}

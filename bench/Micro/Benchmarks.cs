@@ -1,0 +1,98 @@
+using System.Security.Cryptography;
+using BenchmarkDotNet.Attributes;
+using Azure.Data.Tables;
+using BlueTokens.Core.Caching;
+using BlueTokens.Core.Storage;
+using BlueTokens.Core.Tokens;
+using BlueTokens.Core.Validation;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace BlueTokens.Benchmarks;
+
+[MemoryDiagnoser]
+public class TokenFormatBenchmarks
+{
+    private readonly string _token = AccessToken.Generate();
+    private readonly string _junk = "blue_" + new string('x', 38);
+
+    [Benchmark(Description = "parse + checksum")]
+    public bool ParseAndChecksum() => AccessToken.IsWellFormed(_token);
+
+    [Benchmark(Description = "parse + checksum + SHA-256")]
+    public bool ParseChecksumAndHash() => AccessToken.TryHash(_token, out _);
+
+    [Benchmark(Description = "reject junk")]
+    public bool RejectJunk() => AccessToken.TryHash(_junk, out _);
+
+    [Benchmark(Description = "generate")]
+    public string Generate() => AccessToken.Generate();
+}
+
+[MemoryDiagnoser]
+public class ProtectionBenchmarks
+{
+    private readonly TokenProtector _protector = new(Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }));
+    private readonly string _token = AccessToken.Generate();
+    private string _protected = "";
+
+    [GlobalSetup]
+    public void Setup() => _protected = _protector.Protect(_token, "tenant/client");
+
+    [Benchmark(Description = "AES-GCM protect")]
+    public string Protect() => _protector.Protect(_token, "tenant/client");
+
+    [Benchmark(Description = "AES-GCM unprotect")]
+    public bool Unprotect() => _protector.TryUnprotect(_protected, "tenant/client", out _);
+}
+
+[MemoryDiagnoser]
+public class CacheEntryBenchmarks
+{
+    private static readonly TokenCacheEntry Entry = new("tenant-0", "01a2217a5b0cyh36zm1r2t7trhph", "BI", "analyst", 1_800_000_000_000, false, false);
+    private readonly string _stored = "3|" + TokenCache.Serialize(Entry);
+
+    [Benchmark(Description = "cache entry serialize")]
+    public string Serialize() => TokenCache.Serialize(Entry);
+
+    [Benchmark(Description = "cache entry parse")]
+    public bool Parse() => TokenCache.Parse(_stored).Kind == CachedTokenKind.Live;
+}
+
+/// <summary>The whole validate path in process, against a cache stub that always hits: what the service adds to one Redis read.</summary>
+[MemoryDiagnoser]
+public class InProcessValidateBenchmarks
+{
+    private readonly string _token = AccessToken.Generate();
+    private TokenValidator _validator = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var tables = new StorageTables(new TableServiceClient("UseDevelopmentStorage=true"), Options.Create(new StorageOptions()));
+        var store = new ClientStore(tables);
+        var validateOptions = Options.Create(new ValidateOptions());
+        var entry = new TokenCacheEntry("tenant-0", "01a2217a5b0cyh36zm1r2t7trhph", "BI", "analyst", DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds(), false, false);
+        _validator = new TokenValidator(
+            new HitCache(entry),
+            store,
+            new LastUseRecorder(store, validateOptions, NullLogger<LastUseRecorder>.Instance),
+            new NoValidationObserver(),
+            validateOptions,
+            TimeProvider.System);
+    }
+
+    [Benchmark(Description = "validate (cache hit, in process)")]
+    public async Task<bool> Validate() => (await _validator.ValidateAsync(_token, "127.0.0.1")).IsValid;
+
+    private sealed class HitCache(TokenCacheEntry entry) : TokenCache(
+        new RedisConnection(Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" }), NullLogger<RedisConnection>.Instance),
+        new RedisCircuit(TimeProvider.System),
+        Options.Create(new CacheOptions()),
+        NullLogger<TokenCache>.Instance)
+    {
+        private readonly Task<CacheLookup> _hit = Task.FromResult(new CacheLookup(true, false, TimeSpan.Zero, new CachedToken(CachedTokenKind.Live, entry), 0));
+
+        public override Task<CacheLookup> LookupAsync(string tokenHash, string source, int budget) => _hit;
+    }
+}

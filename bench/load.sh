@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Load benchmark: validate over HTTP against a baseline endpoint that does one Redis GET in the same host.
+# Starts its own Azurite (in memory) and Redis on ports of its own, LocalHost (Release) on 7090 with the
+# baseline mapped, seeds clients, and drives wrk in four scenarios. The last line printed is JSON.
+#
+#   bench/load.sh [--clients N] [--duration S] [--connections C] [--rounds R]
+set -euo pipefail
+source "$(dirname "$0")/../scripts/stack.sh"
+cd "$BLUE_ROOT"
+
+clients=10000 duration=10 connections=32 rounds=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --clients) clients="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    *) die "Unknown option $1" ;;
+  esac
+done
+
+ensure_dotnet; ensure_azurite; ensure_redis
+command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || die "wrk is missing: apt-get install wrk"
+
+blob=20010 queue=20011 table=20012 redis_port=16390 port=7090
+for p in $blob $queue $table $redis_port $port; do port_in_use "$p" && die "Port $p is in use; the benchmark needs it free."; done
+data="$(mktemp -d)"
+host_pid=""
+cleanup() {
+  [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
+  redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true
+  stop_started
+  rm -rf "$data"
+}
+trap cleanup EXIT INT TERM
+
+node node_modules/azurite/dist/src/azurite.js --silent --inMemoryPersistence --skipApiVersionCheck --disableTelemetry \
+  --blobPort $blob --queuePort $queue --tablePort $table >"$data/azurite.log" 2>&1 &
+BLUE_STARTED_PIDS+=($!)
+start_redis_bench() { redis-server --port $redis_port --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --daemonize yes >/dev/null; wait_for_port $redis_port 10 redis-server; }
+start_redis_bench
+wait_for_port $table 30 Azurite
+
+say "Building (Release)..."
+dotnet build src/LocalHost/BlueTokens.LocalHost.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+dotnet build bench/Load/BlueTokens.Load.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+
+key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+export TokenStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+export Redis__ConnectionString="127.0.0.1:$redis_port"
+export LocalHost__Benchmark=true LocalHost__DisableTimers=true
+export Tenants__MaxClients=$(( clients + 100 )) Validate__MaxFailuresPerMinute=1000000000
+export Logging__LogLevel__Default=Warning
+say "Starting LocalHost on $port..."
+dotnet src/LocalHost/bin/Release/net10.0/BlueTokens.LocalHost.dll --port $port --settings "$BLUE_ROOT/local.settings.sample.json" >"$data/host.log" 2>&1 &
+host_pid=$!
+wait_for_port $port 60 LocalHost
+
+issuer="$(sed -n 's/.*"Auth__Issuer": "\(.*\)".*/\1/p' local.settings.sample.json)"
+audience="$(sed -n 's/.*"Auth__Audience": "\(.*\)".*/\1/p' local.settings.sample.json)"
+signing="$(sed -n 's/.*"Auth__SigningKey": "\(.*\)".*/\1/p' local.settings.sample.json)"
+dotnet bench/Load/bin/Release/net10.0/BlueTokens.Load.dll \
+  --base-url "http://127.0.0.1:$port" --clients "$clients" --duration "$duration" --connections "$connections" --rounds "$rounds" \
+  --script bench/validate.lua --redis-port $redis_port --redis-restart "redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --dir '$data' --daemonize yes" \
+  --host-pid "$host_pid" --issuer "$issuer" --audience "$audience" --signing-key "$signing"
