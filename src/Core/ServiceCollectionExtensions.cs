@@ -3,6 +3,7 @@ using Azure.Storage.Queues;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
+using BlueTokens.Core.Configuration;
 using BlueTokens.Core.Events;
 using BlueTokens.Core.Expiry;
 using BlueTokens.Core.Caching;
@@ -60,16 +61,16 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<EventQueue>();
         services.AddSingleton<LifecycleEvents>();
-        services.AddHostedService(provider => provider.GetRequiredService<LifecycleEvents>());
+        services.AddHostedService<DeferredHostedService<LifecycleEvents>>();
 
         // The validate path and the cache it keeps in step with management writes.
         services.AddSingleton<RedisCircuit>();
         services.AddSingleton<TokenCache>();
         services.AddSingleton<PendingInvalidationStore>();
         services.AddSingleton<CacheSync>();
-        services.AddHostedService(provider => provider.GetRequiredService<CacheSync>());
+        services.AddHostedService<DeferredHostedService<CacheSync>>();
         services.AddSingleton<LastUseRecorder>();
-        services.AddHostedService(provider => provider.GetRequiredService<LastUseRecorder>());
+        services.AddHostedService<DeferredHostedService<LastUseRecorder>>();
         services.TryAddSingleton<IValidationObserver, NoValidationObserver>();
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<AuditLog>();
@@ -77,8 +78,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RedisConnection>();
         services.AddSingleton(provider =>
             new TableServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString));
-        services.AddSingleton(provider =>
-            new QueueServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString));
+        // Base64 messages: what an Azure Functions queue trigger reads by default.
+        services.AddSingleton(provider => new QueueServiceClient(
+            provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString,
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<HealthService>();
         return services;

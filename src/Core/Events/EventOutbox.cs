@@ -28,20 +28,64 @@ internal class EventOutbox(StorageTables tables)
         await _table.AddEntityAsync(row, cancellationToken);
     }
 
-    public virtual async Task<IReadOnlyList<(string RowKey, string Body)>> ReadAsync(int take, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Up to <paramref name="take"/> waiting events, oldest first, each claimed for <paramref name="claimFor"/> by a
+    /// write conditional on the row read: an event another instance has claimed is skipped, so that two senders do
+    /// not both send it (a sender that stops before deleting leaves the event to be claimed again later).
+    /// </summary>
+    public virtual async Task<OutboxClaim> ClaimAsync(int take, DateTimeOffset now, TimeSpan claimFor, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken);
-        var rows = new List<(string, string)>();
+        var rows = new List<TableEntity>();
+        int heldElsewhere = 0;
         await foreach (TableEntity row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), maxPerPage: take, cancellationToken: cancellationToken))
         {
-            rows.Add((row.RowKey, row.GetString("Body")));
+            if (row.GetDateTimeOffset("ClaimedUntil") is not { } until || until <= now)
+            {
+                rows.Add(row);
+            }
+            else
+            {
+                heldElsewhere++;
+            }
+
             if (rows.Count == take)
             {
                 break;
             }
         }
 
-        return rows;
+        var claimed = new List<(string, string)>(rows.Count);
+        foreach (TableEntity row in rows)
+        {
+            try
+            {
+                await _table.UpdateEntityAsync(new TableEntity(Partition, row.RowKey) { ["ClaimedUntil"] = now + claimFor }, row.ETag, TableUpdateMode.Merge, cancellationToken);
+                claimed.Add((row.RowKey, row.GetString("Body")));
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+                // Claimed or sent by another instance.
+                heldElsewhere++;
+            }
+        }
+
+        return new OutboxClaim(claimed, heldElsewhere);
+    }
+
+    /// <summary>Gives up claims this sender cannot honour (the queue is down), so that any sender may take them at once.</summary>
+    public virtual async Task ReleaseAsync(IEnumerable<string> rowKeys, CancellationToken cancellationToken = default)
+    {
+        foreach (string rowKey in rowKeys)
+        {
+            try
+            {
+                await _table.UpdateEntityAsync(new TableEntity(Partition, rowKey) { ["ClaimedUntil"] = DateTimeOffset.UnixEpoch }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+        }
     }
 
     public virtual async Task RemoveAsync(string rowKey, CancellationToken cancellationToken = default)
@@ -72,3 +116,6 @@ internal class EventOutbox(StorageTables tables)
         return ready;
     }
 }
+
+/// <summary>The events this sender now holds, and how many others hold (to be looked at again later).</summary>
+internal sealed record OutboxClaim(IReadOnlyList<(string RowKey, string Body)> Claimed, int HeldElsewhere);

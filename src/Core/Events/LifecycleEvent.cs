@@ -27,6 +27,6 @@ internal static class LifecycleEventTypes
     public const string TokenExpired = "token.expired";
 }
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, Converters = [typeof(Json.UtcTimestampConverter)])]
 [JsonSerializable(typeof(LifecycleEvent))]
 internal sealed partial class EventJsonContext : JsonSerializerContext;

@@ -14,8 +14,12 @@ internal sealed partial class LifecycleEvents(EventOutbox outbox, EventQueue que
 {
     private const int Batch = 100;
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(15);
 
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly SemaphoreSlim _draining = new(1, 1);
     private volatile bool _mayHavePending = true;
 
     public async Task PublishAsync(string type, string tenantId, string clientId, string clientName, DateTimeOffset? expiresAt = null)
@@ -37,30 +41,64 @@ internal sealed partial class LifecycleEvents(EventOutbox outbox, EventQueue que
     /// <summary>Sends what the outbox holds, oldest first; returns how many events are still waiting (0 when drained).</summary>
     public async Task<int> DrainAsync(CancellationToken cancellationToken = default)
     {
-        while (true)
+        // One drain at a time in this instance (the timer's and the background sender's); claims keep instances apart.
+        await _draining.WaitAsync(cancellationToken);
+        try
         {
-            IReadOnlyList<(string RowKey, string Body)> pending = await outbox.ReadAsync(Batch, cancellationToken);
-            for (int sent = 0; sent < pending.Count; sent++)
+            while (true)
             {
-                try
-                {
-                    await queue.SendAsync(pending[sent].Body, cancellationToken);
-                }
-                catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-                {
-                    LogSendFailed(logger, e.GetType().Name);
-                    _mayHavePending = true;
-                    return pending.Count - sent;
-                }
-
-                await outbox.RemoveAsync(pending[sent].RowKey, cancellationToken);
-            }
-
-            if (pending.Count < Batch)
-            {
+                // Cleared before reading, so that an event published during this drain sets it again and is not missed.
                 _mayHavePending = false;
-                return 0;
+                OutboxClaim claim = await outbox.ClaimAsync(Batch, time.GetUtcNow(), ClaimFor, cancellationToken);
+                IReadOnlyList<(string RowKey, string Body)> pending = claim.Claimed;
+                if (claim.HeldElsewhere > 0)
+                {
+                    _mayHavePending = true; // another sender holds some: look again once its claim may have lapsed
+                }
+                for (int sent = 0; sent < pending.Count; sent++)
+                {
+                    try
+                    {
+                        await queue.SendAsync(pending[sent].Body, cancellationToken);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // Stopping: hand what this sender holds back at once rather than when its claims lapse.
+                        await ReleaseQuietlyAsync(pending.Skip(sent).Select(p => p.RowKey));
+                        throw;
+                    }
+                    catch (Exception e) when (e is RequestFailedException or IOException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                    {
+                        LogSendFailed(logger, e.GetType().Name);
+                        _mayHavePending = true;
+                        await ReleaseQuietlyAsync(pending.Skip(sent).Select(p => p.RowKey));
+                        return pending.Count - sent;
+                    }
+
+                    await outbox.RemoveAsync(pending[sent].RowKey, cancellationToken);
+                }
+
+                if (pending.Count + claim.HeldElsewhere < Batch)
+                {
+                    return claim.HeldElsewhere;
+                }
             }
+        }
+        finally
+        {
+            _draining.Release();
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(IEnumerable<string> rowKeys)
+    {
+        try
+        {
+            await outbox.ReleaseAsync(rowKeys, CancellationToken.None);
+        }
+        catch (RequestFailedException)
+        {
+            // The claims lapse by themselves.
         }
     }
 
@@ -82,7 +120,11 @@ internal sealed partial class LifecycleEvents(EventOutbox outbox, EventQueue que
                     }
                 }
 
-                await _wake.WaitAsync(RetryInterval, stoppingToken);
+                // A sweep now and then also sends what a stopped instance left behind.
+                if (!await _wake.WaitAsync(_mayHavePending ? RetryInterval : SweepInterval, stoppingToken))
+                {
+                    _mayHavePending = true;
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

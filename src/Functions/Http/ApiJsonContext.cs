@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BlueTokens.Core.Json;
 using BlueTokens.Functions.Clients;
 using BlueTokens.Functions.Health;
 using BlueTokens.Functions.Validation;

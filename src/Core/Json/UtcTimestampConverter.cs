@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace BlueTokens.Functions.Http;
+namespace BlueTokens.Core.Json;
 
 /// <summary>Timestamps as the contract writes them: ISO 8601 in UTC with <c>Z</c>, milliseconds only where non-zero.</summary>
 internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
