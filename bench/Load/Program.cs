@@ -83,7 +83,11 @@ static async Task<string[]> SeedAsync(HttpClient http, Options options)
             };
             request.Headers.Authorization = new("Bearer", jwt);
             using HttpResponseMessage response = await http.SendAsync(request);
-            response.EnsureSuccessStatusCode();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"Seeding client {i} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+
             using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             tokens[i] = body.RootElement.GetProperty("token").GetString()!;
         }
@@ -235,7 +239,7 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
         string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
         int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         return new Options(
-            Get("base-url", "http://127.0.0.1:7090"), Int("clients", 10_000), Int("tenants", 10), Int("duration", 10), Int("connections", 32),
+            Get("base-url", "http://127.0.0.1:7090"), Int("clients", 10_000), Int("tenants", 100), Int("duration", 10), Int("connections", 32),
             Int("rounds", 2), Get("script", "bench/validate.lua"), Int("redis-port", 16390), Get("redis-restart", "true"), Int("host-pid", 0),
             Get("issuer", ""), Get("audience", ""), Get("signing-key", ""));
     }

@@ -50,7 +50,7 @@ public class ProtectionBenchmarks
 public class CacheEntryBenchmarks
 {
     private static readonly TokenCacheEntry Entry = new("tenant-0", "01a2217a5b0cyh36zm1r2t7trhph", "BI", "analyst", 1_800_000_000_000, false, false);
-    private readonly string _stored = "3|" + TokenCache.Serialize(Entry);
+    private readonly byte[] _stored = System.Text.Encoding.UTF8.GetBytes("3|" + TokenCache.Serialize(Entry));
 
     [Benchmark(Description = "cache entry serialize")]
     public string Serialize() => TokenCache.Serialize(Entry);
@@ -91,7 +91,7 @@ public class InProcessValidateBenchmarks
         Options.Create(new CacheOptions()),
         NullLogger<TokenCache>.Instance)
     {
-        private readonly Task<CacheLookup> _hit = Task.FromResult(new CacheLookup(true, false, TimeSpan.Zero, new CachedToken(CachedTokenKind.Live, entry), 0));
+        private readonly Task<CacheLookup> _hit = Task.FromResult(new CacheLookup(true, false, TimeSpan.Zero, new CachedToken(CachedTokenKind.Live, entry)));
 
         public override Task<CacheLookup> LookupAsync(string tokenHash, string source, int budget) => _hit;
     }

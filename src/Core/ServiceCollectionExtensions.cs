@@ -38,6 +38,7 @@ public static class ServiceCollectionExtensions
             .Configure(options =>
             {
                 options.ConnectionString = configuration[StorageOptions.ConnectionSetting];
+                options.TableServiceUri = configuration[$"{StorageOptions.ConnectionSetting}:tableServiceUri"];
                 options.TablePrefix = configuration["Storage:TablePrefix"] ?? "";
             })
             .ValidateOnStart();
@@ -76,12 +77,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<RedisConnection>();
-        services.AddSingleton(provider =>
-            new TableServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString));
+        services.AddSingleton(_ => StorageClients.Tables(configuration));
         // Base64 messages: what an Azure Functions queue trigger reads by default.
-        services.AddSingleton(provider => new QueueServiceClient(
-            provider.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString,
-            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
+        services.AddSingleton(_ => StorageClients.Queues(configuration, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<HealthService>();
         return services;

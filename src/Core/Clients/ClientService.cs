@@ -23,8 +23,9 @@ internal sealed partial class ClientService(
     TimeProvider time,
     ILogger<ClientService> logger)
 {
-    // Conflicts come only from concurrent writers of one tenant; a handful of re-reads settles them.
-    private const int MaxAttempts = 8;
+    // Conflicts come only from concurrent writers of one tenant (every create also moves the tenant's counter);
+    // re-reads with a jittered, growing pause settle even a burst of creates in one tenant.
+    private const int MaxAttempts = 30;
 
     public async Task<Outcome<IssuedToken>> CreateAsync(Admin admin, CreateClientCommand command, CancellationToken cancellationToken = default)
     {
@@ -303,7 +304,8 @@ internal sealed partial class ClientService(
             throw new InvalidOperationException($"Gave up after {MaxAttempts} concurrent changes to one tenant.");
         }
 
-        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+        int ceiling = Math.Min(250, 5 << Math.Min(attempt, 6));
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, ceiling)), cancellationToken);
     }
 
     private static Failure NameTaken(string name) =>

@@ -9,6 +9,9 @@ internal sealed class StorageOptions
 
     public string? ConnectionString { get; set; }
 
+    /// <summary><c>TokenStorage__tableServiceUri</c>: the identity form, used where there is no connection string.</summary>
+    public string? TableServiceUri { get; set; }
+
     /// <summary><c>Storage__TablePrefix</c>: letters and digits put before every table name (default none).</summary>
     public string TablePrefix { get; set; } = "";
 }

@@ -15,7 +15,11 @@ internal sealed class StorageOptionsValidator : SettingsValidator<StorageOptions
 
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            fail(StorageOptions.ConnectionSetting, "required, a Table Storage connection string (UseDevelopmentStorage=true for Azurite).");
+            if (!Uri.TryCreate(options.TableServiceUri, UriKind.Absolute, out Uri? endpoint) || endpoint.Scheme != Uri.UriSchemeHttps)
+            {
+                fail(StorageOptions.ConnectionSetting, "required: a Table Storage connection string (UseDevelopmentStorage=true for Azurite), or TokenStorage__tableServiceUri (https) with TokenStorage__credential=managedidentity.");
+            }
+
             return;
         }
 

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Options;
 namespace BlueTokens.Core.Validation;
 
 /// <summary>
-/// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis call that
-/// answers both "is this source over its failure budget" and "what is this token"; on a miss, at most two Table
-/// Storage point reads and one cache fill. Disabled is judged before expired, by the clock, wherever the state
+/// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis MGET that
+/// answers both "is this source over its failure budget" and "what is this token"; on a miss, Redis's clock, at
+/// most two Table Storage point reads, and one cache fill. Disabled is judged before expired, by the clock, wherever the state
 /// came from. With Redis unavailable every answer comes, correctly, from the table.
 /// </summary>
 internal sealed class TokenValidator(
@@ -53,11 +53,13 @@ internal sealed class TokenValidator(
 
     private async Task<ValidationResult> FromTableAsync(string tokenHash, CacheLookup lookup, CancellationToken cancellationToken)
     {
+        // Redis's clock before the table is read: the fill presents it, and is dropped if the read is too old by then.
+        long? readAt = lookup.Available ? await cache.RedisTimeAsync() : null;
         TokenLookupEntity? index = await store.GetLookupAsync(tokenHash, cancellationToken);
         StoredClient? stored = index is null ? null : await store.GetClientAsync(index.TenantId, index.ClientId, cancellationToken);
         if (stored is null)
         {
-            await FillAsync(lookup, tokenHash, 0, TokenCache.UnknownPayload, cache.UnknownLifetime, cancellationToken);
+            await FillAsync(readAt, lookup.Generation, tokenHash, 0, TokenCache.UnknownPayload, cache.UnknownLifetime, cancellationToken);
             return ValidationResult.InvalidToken;
         }
 
@@ -70,24 +72,24 @@ internal sealed class TokenValidator(
         if (entry is null)
         {
             // Replaced and out of its grace period: remember the revocation at the client's version.
-            await FillAsync(lookup, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
+            await FillAsync(readAt, lookup.Generation, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
             return ValidationResult.InvalidToken;
         }
 
         TimeSpan lifetime = cache.EntryLifetime(entry.ExpiresAt, time.GetUtcNow());
-        await FillAsync(lookup, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
+        await FillAsync(readAt, lookup.Generation, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
         return Judge(entry);
     }
 
-    private async Task FillAsync(CacheLookup lookup, string tokenHash, long version, string payload, TimeSpan lifetime, CancellationToken cancellationToken)
+    private async Task FillAsync(long? readAt, string generation, string tokenHash, long version, string payload, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        if (!lookup.Available)
+        if (readAt is not { } redisTimeOfRead)
         {
             return; // Redis is down: nothing to fill, and the circuit keeps us from waiting on it
         }
 
         await observer.BeforeFillAsync(tokenHash, cancellationToken);
-        await cache.FillAsync(tokenHash, version, payload, lifetime, lookup.RedisTimeMs);
+        await cache.FillAsync(tokenHash, version, payload, lifetime, redisTimeOfRead, generation);
     }
 
     private ValidationResult Judge(TokenCacheEntry entry)

@@ -25,19 +25,25 @@ public sealed class RedisProbe : IAsyncDisposable
 
     public Task FlushAllAsync() => Server.FlushAllDatabasesAsync();
 
-    /// <summary>Scripts run (EVAL and EVALSHA) and GETs (inside scripts too) since the server started.</summary>
-    public async Task<(long Scripts, long Gets)> CountersAsync()
+    /// <summary>Calls per command (scripts' inner commands included) since the server started, INFO itself left out.</summary>
+    public async Task<Dictionary<string, long>> CommandCountsAsync()
     {
-        // Plain INFO leaves out commandstats: ask for each section by name.
+        // Plain INFO leaves out commandstats: ask for the section by name.
         IGrouping<string, KeyValuePair<string, string>>[] commands = await Server.InfoAsync("commandstats");
-        long Read(string section, string field) => commands
-            .SelectMany(g => g)
-            .Where(pair => pair.Key == field)
-            .Select(pair => long.Parse(pair.Value.Split(',')[0].Split('=').Last(), System.Globalization.CultureInfo.InvariantCulture))
-            .FirstOrDefault();
-        long scripts = Read("Commandstats", "cmdstat_evalsha") + Read("Commandstats", "cmdstat_eval");
-        return (scripts, Read("Commandstats", "cmdstat_get"));
+        return commands.SelectMany(g => g)
+            .Where(pair => pair.Key.StartsWith("cmdstat_", StringComparison.Ordinal) && pair.Key != "cmdstat_info")
+            .ToDictionary(
+                pair => pair.Key["cmdstat_".Length..],
+                pair => long.Parse(pair.Value.Split(',')[0].Split('=').Last(), System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>What ran between two readings of <see cref="CommandCountsAsync"/>, as "command=calls", sorted.</summary>
+    public static string[] Delta(Dictionary<string, long> before, Dictionary<string, long> after) =>
+        after.Select(pair => (pair.Key, Calls: pair.Value - before.GetValueOrDefault(pair.Key)))
+            .Where(pair => pair.Calls > 0)
+            .Select(pair => $"{pair.Key}={pair.Calls}")
+            .Order(StringComparer.Ordinal)
+            .ToArray();
 
     public ValueTask DisposeAsync() => _multiplexer.DisposeAsync();
 

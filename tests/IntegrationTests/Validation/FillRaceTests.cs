@@ -38,10 +38,12 @@ public sealed class FillRaceTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("disable", "disabled")]
-    [InlineData("delete", "invalid_token")]
-    [InlineData("regenerate", "invalid_token")]
-    public async Task HeldFill_ThatReadBeforeARevocation_DoesNotReviveTheToken(string revocation, string expected)
+    [InlineData("disable", "disabled", false)]
+    [InlineData("delete", "invalid_token", false)]
+    [InlineData("regenerate", "invalid_token", false)]
+    [InlineData("disable", "disabled", true)] // and Redis is flushed after the revocation reached it
+    [InlineData("delete", "invalid_token", true)]
+    public async Task HeldFill_ThatReadBeforeARevocation_DoesNotReviveTheToken(string revocation, string expected, bool flushAfterRevoke)
     {
         var admin = new AdminApi(_admins.CreateClient(), $"tenant-{Guid.NewGuid():N}");
         AdminApi.Created client = await admin.CreateAsync("BI");
@@ -59,6 +61,11 @@ public sealed class FillRaceTests(StackFixture stack) : IAsyncLifetime
             _ => await admin.PostAsync($"/api/clients/{client.Id}/token/regenerate"),
         };
         revoked.EnsureSuccessStatusCode();
+        if (flushAfterRevoke)
+        {
+            await _redis.FlushAllAsync(); // the revocation marker is gone: only the generation fence stops the fill
+        }
+
         _gate.ReleaseAll(); // now the stale fill goes to Redis
 
         Assert.Equal("valid", (await racing).Outcome); // it began before the revocation: a valid answer is right
@@ -77,7 +84,8 @@ public sealed class FillRaceTests(StackFixture stack) : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         string current = token;
 
-        // Background pressure: validates on both hosts and cache evictions, so that fills race every change.
+        // Background pressure: validates on both hosts and Redis flushes (a restart or FLUSHALL at any moment), so
+        // that fills race every change, with and without the revocation marker still in Redis.
         Task pressure = Task.WhenAll(Enumerable.Range(0, 3).Select(worker => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
@@ -85,7 +93,8 @@ public sealed class FillRaceTests(StackFixture stack) : IAsyncLifetime
                 await connectors[worker % 2].ValidateAsync(Volatile.Read(ref current));
                 if (worker == 2)
                 {
-                    await _redis.DeleteAsync(RedisProbe.TokenKey(Volatile.Read(ref current)));
+                    await _redis.FlushAllAsync();
+                    await Task.Delay(5);
                 }
             }
         })));

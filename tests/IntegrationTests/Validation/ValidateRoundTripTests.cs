@@ -41,12 +41,11 @@ public sealed class ValidateRoundTripTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Hit_IsOneRedisCallAndNoTableRequest()
+    public async Task Hit_IsOneRedisMgetAndNoTableRequest()
     {
-        (int table, long scripts, long gets) = await CountAsync(() => _connector.ValidateAsync(_client.Token), "valid");
+        (int table, string[] redis) = await CountAsync(() => _connector.ValidateAsync(_client.Token), "valid");
         Assert.Equal(0, table);
-        Assert.Equal(1, scripts);
-        Assert.Equal(2, gets); // the token's entry and the source's budget, in that one call
+        Assert.Equal(["mget=1"], redis); // the token's entry and the source's budget, in one plain command
     }
 
     [Fact]
@@ -54,11 +53,15 @@ public sealed class ValidateRoundTripTests(StackFixture stack) : IAsyncLifetime
     {
         await _redis.DeleteAsync(RedisProbe.TokenKey(_client.Token));
 
-        (int table, long scripts, _) = await CountAsync(() => _connector.ValidateAsync(_client.Token), "valid");
+        (int table, string[] redis) = await CountAsync(() => _connector.ValidateAsync(_client.Token), "valid");
 
         Assert.Equal(2, table);
         Assert.Equal(["GET", "GET"], _table.Requests.Select(request => request.Split(' ')[0]));
-        Assert.Equal(2, scripts); // the read that missed, and the fill
+        // The read that missed, Redis's clock before the table read, and the fill (a script that reads, then sets).
+        Assert.Contains("mget=1", redis);
+        Assert.Contains("time=2", redis); // one before the table read, one inside the fill's deadline check
+        Assert.Contains("set=1", redis);
+        Assert.Single(redis, command => command.StartsWith("eval", StringComparison.Ordinal));
         Assert.False((await _redis.GetAsync(RedisProbe.TokenKey(_client.Token))).IsNull);
     }
 
@@ -68,22 +71,21 @@ public sealed class ValidateRoundTripTests(StackFixture stack) : IAsyncLifetime
     [InlineData("")]
     public async Task Junk_AsksNoStoreAndReadsNoCacheEntry(string junk)
     {
-        (int table, long scripts, long gets) = await CountAsync(() => _connector.ValidateAsync(junk), "invalid_token");
+        (int table, string[] redis) = await CountAsync(() => _connector.ValidateAsync(junk), "invalid_token");
         Assert.Equal(0, table);
-        Assert.Equal(0, gets); // no token entry is read
-        Assert.Equal(1, scripts); // only its failure is counted: one INCR against the source's budget
+        Assert.DoesNotContain(redis, command => command.StartsWith("get=", StringComparison.Ordinal) || command.StartsWith("mget=", StringComparison.Ordinal));
+        Assert.Contains("incr=1", redis); // only its failure is counted against the source's budget
     }
 
-    private async Task<(int Table, long Scripts, long Gets)> CountAsync(Func<Task<Connector.Answer>> validate, string expected)
+    private async Task<(int Table, string[] Redis)> CountAsync(Func<Task<Connector.Answer>> validate, string expected)
     {
-        (long scriptsBefore, long getsBefore) = await _redis.CountersAsync();
+        Dictionary<string, long> before = await _redis.CommandCountsAsync();
         using (_table.Measure())
         {
             Assert.Equal(expected, (await validate()).Outcome);
         }
 
         int table = _table.Count;
-        (long scriptsAfter, long getsAfter) = await _redis.CountersAsync();
-        return (table, scriptsAfter - scriptsBefore, getsAfter - getsBefore);
+        return (table, RedisProbe.Delta(before, await _redis.CommandCountsAsync()));
     }
 }

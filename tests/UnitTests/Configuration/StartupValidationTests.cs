@@ -100,6 +100,40 @@ public sealed class StartupValidationTests
         Assert.DoesNotContain("c2VjcmV0", report, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_AcceptsTheIdentityFormOfTokenStorage_AndBuildsKeylessClientsForItsEndpoints()
+    {
+        var settings = new Dictionary<string, string?>(ValidSettings)
+        {
+            ["TokenStorage"] = null,
+            ["TokenStorage:tableServiceUri"] = "https://bluetokens.table.core.windows.net",
+            ["TokenStorage:credential"] = "managedidentity",
+            ["TokenStorage:clientId"] = "00000000-0000-0000-0000-000000000001",
+        };
+        using IHost host = Build(settings);
+        await host.StartAsync();
+
+        var tables = host.Services.GetRequiredService<Azure.Data.Tables.TableServiceClient>();
+        var queues = host.Services.GetRequiredService<Azure.Storage.Queues.QueueServiceClient>();
+        Assert.Equal(new Uri("https://bluetokens.table.core.windows.net"), tables.Uri);
+        Assert.Equal("bluetokens.queue.core.windows.net", queues.Uri.Host);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Start_RefusesAPlainHttpTableServiceUri()
+    {
+        var settings = new Dictionary<string, string?>(ValidSettings)
+        {
+            ["TokenStorage"] = null,
+            ["TokenStorage:tableServiceUri"] = "http://bluetokens.table.core.windows.net",
+        };
+        using IHost host = Build(settings);
+
+        OptionsValidationException failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Setting TokenStorage:", failure.Message, StringComparison.Ordinal);
+    }
+
     private static IHost Build(Dictionary<string, string?> settings)
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

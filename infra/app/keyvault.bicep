@@ -1,0 +1,59 @@
+// Key Vault with RBAC authorization (no access policies) for the two secrets the app settings reference:
+// the AES-256-GCM key of Tokens__EncryptionKey and, written by redis.bicep, the Redis connection string.
+
+param name string
+param location string
+param tags object
+
+@description('Keep deleted secrets unpurgeable for the retention period. Recommended for production: losing tokens-encryption-key makes every stored token unshowable.')
+param enablePurgeProtection bool
+
+@secure()
+@description('Base64 of 32 random bytes: the current Tokens__EncryptionKey.')
+param tokensEncryptionKey string
+
+@secure()
+@description('Earlier keys still read during a rotation (Tokens__PreviousEncryptionKeys), comma-separated; empty for none.')
+param tokensPreviousEncryptionKeys string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    // ARM accepts only true or an absent value here: once on, purge protection cannot be turned off.
+    enablePurgeProtection: enablePurgeProtection ? true : null
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource encryptionKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'tokens-encryption-key'
+  properties: {
+    value: tokensEncryptionKey
+    contentType: 'base64 of 32 bytes (AES-256-GCM key)'
+  }
+}
+
+resource previousEncryptionKeys 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(tokensPreviousEncryptionKeys)) {
+  parent: vault
+  name: 'tokens-previous-encryption-keys'
+  properties: {
+    value: tokensPreviousEncryptionKeys
+    contentType: 'comma-separated base64 keys, read only'
+  }
+}
+
+output name string = vault.name
+// Versionless URIs: the Functions platform follows the latest version of each secret.
+output encryptionKeyUri string = encryptionKey.properties.secretUri
+output previousEncryptionKeysUri string = previousEncryptionKeys.?properties.secretUri ?? ''

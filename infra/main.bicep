@@ -1,0 +1,215 @@
+// BLUE access token service: everything `azd up` provisions, in one resource group.
+// Modules under app/ hold one concern each; this file names things and wires outputs to inputs.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; seeds every resource name and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for all resources. It must offer the Flex Consumption plan (`az functionapp list-flexconsumption-locations`).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@minValue(0)
+@maxValue(20)
+@description('Always-ready instances for the HTTP functions (the validate path): no cold start at the cost of idle instances. 0 scales to zero.')
+param alwaysReadyInstances int = 0
+
+@minValue(1)
+@maxValue(1000)
+@description('Upper bound on instances the app may scale out to.')
+param maximumInstanceCount int = 100
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Memory of each Flex Consumption instance, in MB.')
+param instanceMemoryMB int = 2048
+
+@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+@description('Azure Cache for Redis tier. Standard (replicated, with an SLA) by default; never clustered (see app/redis.bicep).')
+param redisSku string = 'Standard'
+
+@minValue(0)
+@maxValue(6)
+@description('Cache size within the tier: 1 means C1 (Basic, Standard) or P1 (Premium).')
+param redisCapacity int = 1
+
+@description('OIDC authority whose discovery document gives the signing keys of admin JWTs (Auth__Authority).')
+param authAuthority string
+
+@description('Issuer (`iss`) admin JWTs must carry (Auth__Issuer).')
+param authIssuer string
+
+@description('Audience (`aud`) admin JWTs must carry (Auth__Audience).')
+param authAudience string
+
+@description('Claim that carries the tenant (Auth__TenantClaim).')
+param authTenantClaim string = 'tid'
+
+@description('Role that may manage tokens (Auth__AdminRole).')
+param authAdminRole string = 'TokenAdmin'
+
+@secure()
+@minLength(44)
+@maxLength(44)
+@description('Tokens__EncryptionKey: base64 of 32 random bytes (`openssl rand -base64 32`). Stored only as the Key Vault secret tokens-encryption-key.')
+param tokensEncryptionKey string
+
+@secure()
+@description('Tokens__PreviousEncryptionKeys during a rotation: earlier keys, comma-separated, read but never written. Empty otherwise.')
+param tokensPreviousEncryptionKeys string = ''
+
+@description('NCRONTAB schedule of the expiry timer (Expiry__Schedule).')
+param expirySchedule string = '0 */5 * * * *'
+
+@description('Storage queue for lifecycle events (Events__QueueName).')
+param eventsQueueName string = 'token-events'
+
+@description('Key Vault purge protection. Recommended for production; it reserves the vault name for the retention period after deletion.')
+param enablePurgeProtection bool = false
+
+var tags = {
+  'azd-env-name': environmentName
+}
+
+// Short, stable, unique per subscription, environment and region: keeps global names (storage, vault,
+// Redis, the app's host name) free of collisions between environments.
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var functionAppName = 'func-api-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    eventsQueueName: eventsQueueName
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    enablePurgeProtection: enablePurgeProtection
+    tokensEncryptionKey: tokensEncryptionKey
+    tokensPreviousEncryptionKeys: tokensPreviousEncryptionKeys
+  }
+}
+
+module redis 'app/redis.bicep' = {
+  name: 'redis'
+  scope: rg
+  params: {
+    name: 'redis-${resourceToken}'
+    location: location
+    tags: tags
+    skuName: redisSku
+    capacity: redisCapacity
+    keyVaultName: keyVault.outputs.name
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    encryptionKeySecretUri: keyVault.outputs.encryptionKeyUri
+    previousEncryptionKeysSecretUri: keyVault.outputs.previousEncryptionKeysUri
+    redisConnectionSecretUri: redis.outputs.connectionSecretUri
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    alwaysReadyInstances: alwaysReadyInstances
+    authAuthority: authAuthority
+    authIssuer: authIssuer
+    authAudience: authAudience
+    authTenantClaim: authTenantClaim
+    authAdminRole: authAdminRole
+    expirySchedule: expirySchedule
+    eventsQueueName: eventsQueueName
+  }
+  // The app resolves its Key Vault references and opens storage at first start: grant access before it exists.
+  dependsOn: [
+    rbac
+  ]
+}
+
+// Read by azd (and stored in .azure/<env>/.env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_REDIS_HOST_NAME string = redis.outputs.hostName

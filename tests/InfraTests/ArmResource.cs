@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace BlueTokens.InfraTests;
+
+/// <summary>
+/// One resource of a compiled ARM template, with the template that declares it (a module's nested template),
+/// so that <c>variables('…')</c> in its expressions can be read back.
+/// </summary>
+public sealed partial class ArmResource(JsonElement element, JsonElement template)
+{
+    public JsonElement Element { get; } = element;
+
+    public string Type => Element.GetProperty("type").GetString() ?? "";
+
+    public string Name => Element.GetProperty("name").GetString() ?? "";
+
+    public JsonElement Properties =>
+        Element.TryGetProperty("properties", out JsonElement properties) ? properties : default;
+
+    /// <summary>A string property at a dotted path under <c>properties</c>, or null.</summary>
+    public string? PropertyString(string path)
+    {
+        JsonElement? value = Property(path);
+        return value is { ValueKind: JsonValueKind.String } ? value.Value.GetString() : null;
+    }
+
+    public JsonElement? Property(string path)
+    {
+        JsonElement current = Properties;
+        foreach (string segment in path.Split('.'))
+        {
+            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(segment, out current))
+            {
+                return null;
+            }
+        }
+
+        return current;
+    }
+
+    /// <summary>An expression with each <c>variables('name')</c> replaced by that variable's string value.</summary>
+    public string ResolveVariables(string expression) =>
+        VariableReference().Replace(expression, match =>
+            template.TryGetProperty("variables", out JsonElement variables)
+            && variables.TryGetProperty(match.Groups["name"].Value, out JsonElement value)
+            && value.ValueKind == JsonValueKind.String
+                ? $"'{value.GetString()}'"
+                : match.Value);
+
+    /// <summary>Every resource of a template, walking into nested deployments (what Bicep modules compile to).</summary>
+    public static IReadOnlyList<ArmResource> Flatten(JsonElement template)
+    {
+        var all = new List<ArmResource>();
+        Collect(template, all);
+        return all;
+    }
+
+    private static void Collect(JsonElement template, List<ArmResource> all)
+    {
+        if (!template.TryGetProperty("resources", out JsonElement resources))
+        {
+            return;
+        }
+
+        // Templates in languageVersion 2.0 keep resources in an object keyed by symbolic name.
+        IEnumerable<JsonElement> items = resources.ValueKind == JsonValueKind.Object
+            ? resources.EnumerateObject().Select(property => property.Value)
+            : resources.EnumerateArray();
+        foreach (JsonElement item in items)
+        {
+            var resource = new ArmResource(item, template);
+            all.Add(resource);
+            if (resource.Property("template") is { ValueKind: JsonValueKind.Object } nested)
+            {
+                Collect(nested, all);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"variables\('(?<name>[^']+)'\)")]
+    private static partial Regex VariableReference();
+}
