@@ -73,6 +73,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<LastUseRecorder>();
         services.AddHostedService<DeferredHostedService<LastUseRecorder>>();
         services.TryAddSingleton<IValidationObserver, NoValidationObserver>();
+        services.AddMetrics();
+        services.AddSingleton<ValidationMetrics>();
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AdminAuthenticator>();

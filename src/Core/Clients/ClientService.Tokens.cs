@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Json;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
 
@@ -97,9 +98,9 @@ internal sealed partial class ClientService
             {
                 ["tokenPrefix"] = updated.TokenPrefix,
                 ["previousTokenPrefix"] = client.TokenPrefix,
-                ["expiresAt"] = updated.ExpiresAt,
+                ["expiresAt"] = UtcTimestampConverter.Text(updated.ExpiresAt),
                 ["gracePeriodMinutes"] = graceMinutes,
-                ["previousTokenValidUntil"] = previousUntil > at ? previousUntil : at,
+                ["previousTokenValidUntil"] = UtcTimestampConverter.Text(previousUntil > at ? previousUntil : at),
             };
             return new Change(updated, AuditActions.TokenRegenerated, detail)
             {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Json;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
 using Microsoft.Extensions.Logging;
@@ -206,7 +207,7 @@ internal sealed partial class ClientService(
                 {
                     ["role"] = client.Role,
                     ["tokenPrefix"] = client.TokenPrefix,
-                    ["expiresAt"] = client.ExpiresAt,
+                    ["expiresAt"] = UtcTimestampConverter.Text(client.ExpiresAt),
                 }));
             switch (await store.CommitAsync(batch, cancellationToken))
             {

@@ -190,7 +190,7 @@ internal sealed partial class ExpiryService(
             if (audit is not null)
             {
                 batch.Audit(new AuditEvent(Guid.NewGuid().ToString("N"), Clock.Now(time), AuditActions.SystemActor, audit, client.Id, client.Name,
-                    new System.Text.Json.Nodes.JsonObject { ["tokenPrefix"] = client.TokenPrefix, ["expiresAt"] = client.ExpiresAt }));
+                    new System.Text.Json.Nodes.JsonObject { ["tokenPrefix"] = client.TokenPrefix, ["expiresAt"] = Json.UtcTimestampConverter.Text(client.ExpiresAt) }));
             }
 
             if (await store.CommitAsync(batch, cancellationToken) == CommitResult.Committed)

@@ -18,22 +18,32 @@ internal sealed class TokenValidator(
     LastUseRecorder lastUse,
     IValidationObserver observer,
     IOptions<ValidateOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ValidationMetrics? metrics = null)
 {
     public async Task<ValidationResult> ValidateAsync(string? token, string source, CancellationToken cancellationToken = default)
+    {
+        (ValidationResult result, string answeredFrom) = await JudgeAsync(token, source, cancellationToken);
+        metrics?.Record(result.Code, answeredFrom);
+        return result;
+    }
+
+    private async Task<(ValidationResult Result, string AnsweredFrom)> JudgeAsync(string? token, string source, CancellationToken cancellationToken)
     {
         int budget = options.Value.MaxFailuresPerMinute;
         if (token is null || !AccessToken.TryHash(token, out TokenHash hash))
         {
-            return await SpendAsync(ValidationResult.InvalidToken, source, budget);
+            return (await SpendAsync(ValidationResult.InvalidToken, source, budget), "none");
         }
 
         string tokenHash = hash.ToHex();
         CacheLookup lookup = await cache.LookupAsync(tokenHash, source, budget);
         if (lookup.OverBudget)
         {
-            return new ValidationResult(ValidationCode.RateLimited, RetryAfter: lookup.RetryAfter);
+            return (new ValidationResult(ValidationCode.RateLimited, RetryAfter: lookup.RetryAfter), "cache");
         }
+
+        string answeredFrom = !lookup.Available ? "table_redis_unavailable" : lookup.Token.Kind == CachedTokenKind.Miss ? "cache_miss" : "cache_hit";
 
         ValidationResult result = lookup.Token.Kind switch
         {
@@ -45,10 +55,10 @@ internal sealed class TokenValidator(
         if (result.IsValid)
         {
             lastUse.Record(result.TenantId!, result.ClientId!, time.GetUtcNow());
-            return result;
+            return (result, answeredFrom);
         }
 
-        return await SpendAsync(result, source, budget);
+        return (await SpendAsync(result, source, budget), answeredFrom);
     }
 
     private async Task<ValidationResult> FromTableAsync(string tokenHash, CacheLookup lookup, CancellationToken cancellationToken)
