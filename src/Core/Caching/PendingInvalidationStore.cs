@@ -15,12 +15,11 @@ internal class PendingInvalidationStore(StorageTables tables)
     public const string Table = "cachesync";
     private const string Partition = "pending";
 
-    private readonly TableClient _table = tables.Get(Table);
-    private Task? _ready;
+    private readonly EnsuredTable _ensured = tables.Ensured(Table);
 
     public virtual async Task RecordAsync(IEnumerable<CacheWrite> writes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken);
+        TableClient table = await _ensured.ReadyAsync(cancellationToken);
         foreach (CacheWrite write in writes)
         {
             var row = new TableEntity(Partition, RowKey(write))
@@ -32,7 +31,7 @@ internal class PendingInvalidationStore(StorageTables tables)
             };
             try
             {
-                await _table.AddEntityAsync(row, cancellationToken);
+                await table.AddEntityAsync(row, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
@@ -44,9 +43,9 @@ internal class PendingInvalidationStore(StorageTables tables)
     /// <summary>Up to <paramref name="take"/> pending writes, with their lifetimes as of <paramref name="now"/>.</summary>
     public virtual async Task<IReadOnlyList<CacheWrite>> ReadAsync(DateTimeOffset now, int take, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken);
+        TableClient table = await _ensured.ReadyAsync(cancellationToken);
         var writes = new List<CacheWrite>();
-        await foreach (TableEntity row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), maxPerPage: take, cancellationToken: cancellationToken))
+        await foreach (TableEntity row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), maxPerPage: take, cancellationToken: cancellationToken))
         {
             DateTimeOffset endsAt = row.GetDateTimeOffset("EndsAt") ?? now;
             writes.Add(new CacheWrite(row.GetString("TokenHash"), row.GetInt64("Version") ?? 0, row.GetString("Payload"), endsAt - now));
@@ -63,7 +62,7 @@ internal class PendingInvalidationStore(StorageTables tables)
     {
         try
         {
-            await _table.DeleteEntityAsync(Partition, RowKey(write), ETag.All, cancellationToken);
+            await _ensured.Client.DeleteEntityAsync(Partition, RowKey(write), ETag.All, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -73,17 +72,4 @@ internal class PendingInvalidationStore(StorageTables tables)
 
     private static string RowKey(CacheWrite write) =>
         $"{write.TokenHash}|{write.Version.ToString("D19", CultureInfo.InvariantCulture)}|{(write.Payload == TokenCache.RevokedPayload ? "R" : "S")}";
-
-    private Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        Task? ready = _ready;
-        if (ready is { IsCompletedSuccessfully: true })
-        {
-            return ready;
-        }
-
-        ready = _table.CreateIfNotExistsAsync(cancellationToken);
-        _ready = ready;
-        return ready;
-    }
 }

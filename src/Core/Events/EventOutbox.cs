@@ -15,17 +15,16 @@ internal class EventOutbox(StorageTables tables)
     public const string Table = "eventoutbox";
     private const string Partition = "pending";
 
-    private readonly TableClient _table = tables.Get(Table);
-    private Task? _ready;
+    private readonly EnsuredTable _ensured = tables.Ensured(Table);
 
     public virtual async Task AddAsync(LifecycleEvent lifecycleEvent, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken);
+        TableClient table = await _ensured.ReadyAsync(cancellationToken);
         var row = new TableEntity(Partition, RowKey(lifecycleEvent))
         {
             ["Body"] = JsonSerializer.Serialize(lifecycleEvent, EventJsonContext.Default.LifecycleEvent),
         };
-        await _table.AddEntityAsync(row, cancellationToken);
+        await table.AddEntityAsync(row, cancellationToken);
     }
 
     /// <summary>
@@ -35,10 +34,10 @@ internal class EventOutbox(StorageTables tables)
     /// </summary>
     public virtual async Task<OutboxClaim> ClaimAsync(int take, DateTimeOffset now, TimeSpan claimFor, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken);
+        TableClient table = await _ensured.ReadyAsync(cancellationToken);
         var rows = new List<TableEntity>();
         int heldElsewhere = 0;
-        await foreach (TableEntity row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), maxPerPage: take, cancellationToken: cancellationToken))
+        await foreach (TableEntity row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), maxPerPage: take, cancellationToken: cancellationToken))
         {
             if (row.GetDateTimeOffset("ClaimedUntil") is not { } until || until <= now)
             {
@@ -60,7 +59,7 @@ internal class EventOutbox(StorageTables tables)
         {
             try
             {
-                await _table.UpdateEntityAsync(new TableEntity(Partition, row.RowKey) { ["ClaimedUntil"] = now + claimFor }, row.ETag, TableUpdateMode.Merge, cancellationToken);
+                await table.UpdateEntityAsync(new TableEntity(Partition, row.RowKey) { ["ClaimedUntil"] = now + claimFor }, row.ETag, TableUpdateMode.Merge, cancellationToken);
                 claimed.Add((row.RowKey, row.GetString("Body")));
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)
@@ -80,7 +79,7 @@ internal class EventOutbox(StorageTables tables)
         {
             try
             {
-                await _table.UpdateEntityAsync(new TableEntity(Partition, rowKey) { ["ClaimedUntil"] = DateTimeOffset.UnixEpoch }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+                await _ensured.Client.UpdateEntityAsync(new TableEntity(Partition, rowKey) { ["ClaimedUntil"] = DateTimeOffset.UnixEpoch }, ETag.All, TableUpdateMode.Merge, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
@@ -92,7 +91,7 @@ internal class EventOutbox(StorageTables tables)
     {
         try
         {
-            await _table.DeleteEntityAsync(Partition, rowKey, ETag.All, cancellationToken);
+            await _ensured.Client.DeleteEntityAsync(Partition, rowKey, ETag.All, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -102,19 +101,6 @@ internal class EventOutbox(StorageTables tables)
 
     private static string RowKey(LifecycleEvent lifecycleEvent) =>
         $"{lifecycleEvent.Time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|{lifecycleEvent.Id}";
-
-    private Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        Task? ready = _ready;
-        if (ready is { IsCompletedSuccessfully: true })
-        {
-            return ready;
-        }
-
-        ready = _table.CreateIfNotExistsAsync(cancellationToken);
-        _ready = ready;
-        return ready;
-    }
 }
 
 /// <summary>The events this sender now holds, and how many others hold (to be looked at again later).</summary>

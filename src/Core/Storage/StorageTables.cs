@@ -10,4 +10,27 @@ namespace BlueTokens.Core.Storage;
 internal sealed class StorageTables(TableServiceClient service, IOptions<StorageOptions> options)
 {
     public TableClient Get(string name) => service.GetTableClient(options.Value.TablePrefix + name);
+
+    /// <summary>A table that creates itself on first use, once per process (a failed creation is retried by the next caller).</summary>
+    public EnsuredTable Ensured(string name) => new(Get(name));
+}
+
+internal sealed class EnsuredTable(TableClient table)
+{
+    private Task? _ready;
+
+    public TableClient Client => table;
+
+    public async Task<TableClient> ReadyAsync(CancellationToken cancellationToken)
+    {
+        Task? ready = _ready;
+        if (ready is not { IsCompletedSuccessfully: true })
+        {
+            ready = table.CreateIfNotExistsAsync(cancellationToken);
+            _ready = ready;
+        }
+
+        await ready;
+        return table;
+    }
 }
