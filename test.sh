@@ -11,6 +11,7 @@ source "$(dirname "$0")/scripts/stack.sh"
 ensure_dotnet
 ensure_azurite
 ensure_redis
+ensure_chromium
 
 cd "$BLUE_ROOT"
 results="$BLUE_ROOT/.local/test-results"

@@ -46,6 +46,19 @@ ensure_redis() {
   fi
 }
 
+# Debian's chromium, which the browser tests (tests/BrowserTests) drive with Playwright. Never a downloaded
+# browser. Without it those tests fail with a message; the other tests still run.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "Installing chromium from Debian (once, for the browser tests)..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || die "apt-get could not install chromium."
+  else
+    say "chromium is missing, so the browser tests will fail. Install it as root: sudo apt-get install chromium"
+  fi
+}
+
 # start_azurite BLOB_PORT QUEUE_PORT TABLE_PORT DATA_DIR: starts it unless its table port already listens.
 start_azurite() {
   if port_in_use "$3"; then

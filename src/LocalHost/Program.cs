@@ -28,8 +28,13 @@ builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerF
 
 WebApplication app = builder.Build();
 
-app.MapHttpFunctions(app.Services.GetRequiredService<FunctionCatalog>(), ReadRoutePrefix());
+string routePrefix = ReadRoutePrefix();
+app.MapHttpFunctions(app.Services.GetRequiredService<FunctionCatalog>(), routePrefix);
 app.MapAdminEndpoints();
+
+// The Access Token Management page is the GetWebAsset function at {prefix}/ui/ (the Functions host serves
+// functions only under the prefix); here the root leads to it too.
+app.MapGet("/", () => Results.Redirect(string.IsNullOrEmpty(routePrefix) ? "/ui/" : $"/{routePrefix}/ui/"));
 
 app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, port));
 app.Run();
@@ -67,6 +72,12 @@ static void PrintWelcome(WebApplication app, int port)
         Console.WriteLine($"Development admin JWT for tenant '{tenant}' (12 hours):");
         Console.WriteLine($"  export BLUE_JWT={jwt}");
         Console.WriteLine($"  curl -s -H \"Authorization: Bearer $BLUE_JWT\" {baseUrl}/clients");
+        Console.WriteLine("The Access Token Management page, signed in with it (browsers never send the #fragment to a server):");
+        Console.WriteLine($"  {baseUrl}/ui/#token={jwt}");
+    }
+    else
+    {
+        Console.WriteLine($"Access Token Management page: {baseUrl}/ui/ (sign in with an admin bearer token)");
     }
 
     Console.WriteLine("Press Ctrl-C to stop.");

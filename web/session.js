@@ -1,0 +1,63 @@
+// The administrator's bearer token. It arrives in the URL fragment (#token=…), which browsers never send to a
+// server, is kept in this tab's sessionStorage, and is removed from the address bar at once so that it is not
+// left in the history or a bookmark. It is only ever sent in the Authorization header (see api.js).
+
+const storageKey = "blue.adminToken";
+
+/** Moves a token from the URL fragment into sessionStorage; returns the token now held, or null. */
+export function takeTokenFromUrl() {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const token = fragment.get("token");
+  if (fragment.has("token")) {
+    fragment.delete("token");
+    const rest = fragment.toString();
+    const clean = window.location.pathname + window.location.search + (rest ? `#${rest}` : "");
+    window.history.replaceState(window.history.state, "", clean);
+    if (token) {
+      setToken(token);
+    }
+  }
+
+  return getToken();
+}
+
+export function getToken() {
+  try {
+    return window.sessionStorage.getItem(storageKey);
+  } catch {
+    return null; // storage disabled: the page then asks to sign in
+  }
+}
+
+export function setToken(token) {
+  window.sessionStorage.setItem(storageKey, token.trim());
+}
+
+export function clearToken() {
+  window.sessionStorage.removeItem(storageKey);
+}
+
+/**
+ * What the token says about its holder, for display only (the API is the judge of the token): subject,
+ * tenant and expiry. Null when it is not a readable JWT.
+ */
+export function describeToken(token) {
+  const parts = token.split(".");
+  if (parts.length !== 3) {
+    return null;
+  }
+
+  try {
+    const base64 = parts[1].replace(/-/g, "+").replace(/_/g, "/");
+    const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
+    const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    return {
+      subject: typeof claims.sub === "string" ? claims.sub : null,
+      tenant: typeof claims.tid === "string" ? claims.tid : null,
+      expiresAt: typeof claims.exp === "number" ? new Date(claims.exp * 1000) : null,
+    };
+  } catch {
+    return null;
+  }
+}
