@@ -167,6 +167,34 @@ internal class ClientStore(StorageTables tables)
         }
     }
 
+    /// <summary>
+    /// Writes the last uses of up to 100 clients of one tenant in one entity group transaction (merges of that one
+    /// property). A transaction fails whole when one client is gone (deleted since its use): those are then written
+    /// one by one, and the missing one is skipped. Returns how many rows were written.
+    /// </summary>
+    public virtual async Task<int> SetLastUsedAsync(string tenantId, IReadOnlyList<(string ClientId, DateTimeOffset At)> uses, CancellationToken cancellationToken = default)
+    {
+        var actions = uses.Select(use => new TableTransactionAction(
+            TableTransactionActionType.UpdateMerge,
+            new TableEntity(tenantId, RowKeys.Client(use.ClientId)) { [nameof(ClientEntity.LastUsedAt)] = use.At },
+            ETag.All)).ToList();
+        try
+        {
+            await _clients.SubmitTransactionAsync(actions, cancellationToken);
+            return actions.Count;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            int written = 0;
+            foreach ((string clientId, DateTimeOffset at) in uses)
+            {
+                written += await SetLastUsedAsync(tenantId, clientId, at, cancellationToken) ? 1 : 0;
+            }
+
+            return written;
+        }
+    }
+
     internal static ClientRecord ToRecord(ClientEntity entity) => new()
     {
         TenantId = entity.PartitionKey,

@@ -20,29 +20,37 @@ internal sealed partial class LastUseRecorder(ClientStore store, IOptions<Valida
     public void Record(string tenantId, string clientId, DateTimeOffset at) =>
         _uses.AddOrUpdate((tenantId, clientId), at, (_, earlier) => at > earlier ? at : earlier);
 
-    /// <summary>Writes every noted use; returns how many client rows were written.</summary>
+    /// <summary>
+    /// Writes every noted use, grouped by tenant into transactions of up to 100 rows (the entity group limit), so
+    /// that a flush costs one request per hundred active clients rather than one per client. Returns how many
+    /// client rows were written.
+    /// </summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
-        int written = 0;
+        var taken = new List<(string TenantId, string ClientId, DateTimeOffset At)>();
         foreach ((string TenantId, string ClientId) key in _uses.Keys)
         {
-            if (!_uses.TryRemove(key, out DateTimeOffset at))
+            if (_uses.TryRemove(key, out DateTimeOffset at))
             {
-                continue;
+                taken.Add((key.TenantId, key.ClientId, at));
             }
+        }
 
+        int written = 0;
+        foreach (var chunk in taken.GroupBy(use => use.TenantId).SelectMany(tenant => tenant.Chunk(100)))
+        {
             try
             {
-                if (await store.SetLastUsedAsync(key.TenantId, key.ClientId, at, cancellationToken))
-                {
-                    written++;
-                }
+                written += await store.SetLastUsedAsync(chunk[0].TenantId, chunk.Select(use => (use.ClientId, use.At)).ToList(), cancellationToken);
             }
             catch (Azure.RequestFailedException e)
             {
-                Record(key.TenantId, key.ClientId, at); // keep it for the next flush
+                foreach (var use in chunk)
+                {
+                    Record(use.TenantId, use.ClientId, use.At); // kept for the next flush
+                }
+
                 LogFlushFailed(logger, e.Status);
-                break;
             }
         }
 
