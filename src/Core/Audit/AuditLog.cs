@@ -13,8 +13,7 @@ internal sealed class AuditLog(ClientStore store, ContinuationTokens continuatio
         string? after = null;
         if (page.ContinuationToken is { } token && !continuations.TryUnprotect(token, admin.TenantId, scope, out after))
         {
-            return new Failure(FailureKind.InvalidQuery, "continuationToken is not one this service issued for this query.",
-                new Dictionary<string, string[]> { ["continuationToken"] = ["Not a valid continuation token for this query."] });
+            return ContinuationTokens.NotIssued;
         }
 
         // An id that cannot be a client's has no events; asking storage would need it in a key, so it is not asked.

@@ -112,10 +112,9 @@ internal sealed partial class CacheSync(
                 }
 
                 await _wake.WaitAsync(_mayHavePending ? RetryInterval : SweepInterval, stoppingToken);
-                if (!_mayHavePending)
-                {
-                    _mayHavePending = true; // the periodic sweep also replays what other, stopped instances left
-                }
+
+                // Woken, retrying, or the periodic sweep (which also replays what stopped instances left): replay.
+                _mayHavePending = true;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -19,7 +19,8 @@ internal class PendingInvalidationStore(StorageTables tables)
 
     public virtual async Task RecordAsync(IEnumerable<CacheWrite> writes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        TableClient table = await _ensured.ReadyAsync(cancellationToken);
+        await _ensured.EnsureAsync(cancellationToken);
+        TableClient table = _ensured.Client;
         foreach (CacheWrite write in writes)
         {
             var row = new TableEntity(Partition, RowKey(write))
@@ -43,7 +44,8 @@ internal class PendingInvalidationStore(StorageTables tables)
     /// <summary>Up to <paramref name="take"/> pending writes, with their lifetimes as of <paramref name="now"/>.</summary>
     public virtual async Task<IReadOnlyList<CacheWrite>> ReadAsync(DateTimeOffset now, int take, CancellationToken cancellationToken = default)
     {
-        TableClient table = await _ensured.ReadyAsync(cancellationToken);
+        await _ensured.EnsureAsync(cancellationToken);
+        TableClient table = _ensured.Client;
         var writes = new List<CacheWrite>();
         await foreach (TableEntity row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), maxPerPage: take, cancellationToken: cancellationToken))
         {

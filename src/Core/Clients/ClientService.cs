@@ -89,8 +89,7 @@ internal sealed partial class ClientService(
         string? after = null;
         if (page.ContinuationToken is { } token && !continuations.TryUnprotect(token, admin.TenantId, scope, out after))
         {
-            return new Failure(FailureKind.InvalidQuery, "continuationToken is not one this service issued for this query.",
-                new Dictionary<string, string[]> { ["continuationToken"] = ["Not a valid continuation token for this query."] });
+            return ContinuationTokens.NotIssued;
         }
 
         IReadOnlyList<StoredClient> found = await store.ListClientsAsync(admin.TenantId, status, after, page.PageSize + 1, time.Now(), cancellationToken);

@@ -21,6 +21,10 @@ internal sealed class ContinuationTokens
         _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, info: "blue-continuation-v1"u8.ToArray());
     }
 
+    /// <summary>The answer to a continuation token this service did not issue for the query (400 invalid_query).</summary>
+    public static readonly Failure NotIssued = new(FailureKind.InvalidQuery, "continuationToken is not one this service issued for this query.",
+        new Dictionary<string, string[]> { ["continuationToken"] = ["Not a valid continuation token for this query."] });
+
     public string Protect(string rowKey, string tenantId, string scope)
     {
         byte[] payload = Encoding.UTF8.GetBytes(rowKey);

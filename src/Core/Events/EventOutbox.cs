@@ -19,7 +19,8 @@ internal class EventOutbox(StorageTables tables)
 
     public virtual async Task AddAsync(LifecycleEvent lifecycleEvent, CancellationToken cancellationToken = default)
     {
-        TableClient table = await _ensured.ReadyAsync(cancellationToken);
+        await _ensured.EnsureAsync(cancellationToken);
+        TableClient table = _ensured.Client;
         var row = new TableEntity(Partition, RowKey(lifecycleEvent))
         {
             ["Body"] = JsonSerializer.Serialize(lifecycleEvent, EventJsonContext.Default.LifecycleEvent),
@@ -34,7 +35,8 @@ internal class EventOutbox(StorageTables tables)
     /// </summary>
     public virtual async Task<OutboxClaim> ClaimAsync(int take, DateTimeOffset now, TimeSpan claimFor, CancellationToken cancellationToken = default)
     {
-        TableClient table = await _ensured.ReadyAsync(cancellationToken);
+        await _ensured.EnsureAsync(cancellationToken);
+        TableClient table = _ensured.Client;
         var rows = new List<TableEntity>();
         int heldElsewhere = 0;
         await foreach (TableEntity row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), maxPerPage: take, cancellationToken: cancellationToken))

@@ -16,35 +16,31 @@ internal class ClientStore(StorageTables tables)
     public const string ClientsTable = "clients";
     public const string LookupTable = "tokenlookup";
 
-    private readonly TableClient _clients = tables.Get(ClientsTable);
-    private readonly TableClient _lookups = tables.Get(LookupTable);
-    private Task? _tablesReady;
+    private readonly EnsuredTable _clientsTable = tables.Ensured(ClientsTable);
+    private readonly EnsuredTable _lookupsTable = tables.Ensured(LookupTable);
+
+    private TableClient Clients => _clientsTable.Client;
+
+    private TableClient Lookups => _lookupsTable.Client;
 
     /// <summary>Creates the tables once per process; a failure is retried by the next caller.</summary>
-    public virtual Task EnsureTablesAsync(CancellationToken cancellationToken = default)
+    public virtual async Task EnsureTablesAsync(CancellationToken cancellationToken = default)
     {
-        Task? ready = _tablesReady;
-        if (ready is { IsCompletedSuccessfully: true })
-        {
-            return ready;
-        }
-
-        ready = CreateTablesAsync(cancellationToken);
-        _tablesReady = ready;
-        return ready;
+        await _clientsTable.EnsureAsync(cancellationToken);
+        await _lookupsTable.EnsureAsync(cancellationToken);
     }
 
     public virtual async Task<StoredClient?> GetClientAsync(string tenantId, string clientId, CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken);
-        NullableResponse<ClientEntity> response = await _clients.GetEntityIfExistsAsync<ClientEntity>(tenantId, RowKeys.Client(clientId), cancellationToken: cancellationToken);
+        NullableResponse<ClientEntity> response = await Clients.GetEntityIfExistsAsync<ClientEntity>(tenantId, RowKeys.Client(clientId), cancellationToken: cancellationToken);
         return response.HasValue ? new StoredClient(ToRecord(response.Value!), response.Value!.ETag) : null;
     }
 
     public virtual async Task<TenantEntity?> GetTenantAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken);
-        NullableResponse<TenantEntity> response = await _clients.GetEntityIfExistsAsync<TenantEntity>(tenantId, RowKeys.Tenant, cancellationToken: cancellationToken);
+        NullableResponse<TenantEntity> response = await Clients.GetEntityIfExistsAsync<TenantEntity>(tenantId, RowKeys.Tenant, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
@@ -65,7 +61,7 @@ internal class ClientStore(StorageTables tables)
         };
 
         var clients = new List<StoredClient>(take);
-        await foreach (ClientEntity entity in _clients.QueryAsync<ClientEntity>(filter, maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
+        await foreach (ClientEntity entity in Clients.QueryAsync<ClientEntity>(filter, maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
         {
             clients.Add(new StoredClient(ToRecord(entity), entity.ETag));
             if (clients.Count == take)
@@ -84,7 +80,7 @@ internal class ClientStore(StorageTables tables)
         await EnsureTablesAsync(cancellationToken);
         string prefix = clientId is null ? RowKeys.AuditPrefix : RowKeys.ClientAudit(clientId);
         var events = new List<(string, AuditEvent)>(take);
-        await foreach (AuditEntity entity in _clients.QueryAsync<AuditEntity>(RangeFilter(tenantId, prefix, afterRowKey), maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
+        await foreach (AuditEntity entity in Clients.QueryAsync<AuditEntity>(RangeFilter(tenantId, prefix, afterRowKey), maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
         {
             events.Add((entity.RowKey, ToEvent(entity)));
             if (events.Count == take)
@@ -102,7 +98,7 @@ internal class ClientStore(StorageTables tables)
         await EnsureTablesAsync(cancellationToken);
         try
         {
-            await _clients.SubmitTransactionAsync(batch.Actions, cancellationToken);
+            await Clients.SubmitTransactionAsync(batch.Actions, cancellationToken);
             return CommitResult.Committed;
         }
         catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
@@ -116,7 +112,7 @@ internal class ClientStore(StorageTables tables)
     public virtual async Task InsertLookupAsync(string tokenHash, string tenantId, string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken);
-        await _lookups.AddEntityAsync(
+        await Lookups.AddEntityAsync(
             new TokenLookupEntity { PartitionKey = tokenHash, RowKey = "", TenantId = tenantId, ClientId = clientId, ExpiresAt = expiresAt },
             cancellationToken);
     }
@@ -124,7 +120,7 @@ internal class ClientStore(StorageTables tables)
     public virtual async Task<TokenLookupEntity?> GetLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken);
-        NullableResponse<TokenLookupEntity> response = await _lookups.GetEntityIfExistsAsync<TokenLookupEntity>(tokenHash, "", cancellationToken: cancellationToken);
+        NullableResponse<TokenLookupEntity> response = await Lookups.GetEntityIfExistsAsync<TokenLookupEntity>(tokenHash, "", cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
@@ -134,7 +130,7 @@ internal class ClientStore(StorageTables tables)
         var patch = new TableEntity(tokenHash, "") { [nameof(TokenLookupEntity.ExpiresAt)] = expiresAt };
         try
         {
-            await _lookups.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            await Lookups.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -144,7 +140,7 @@ internal class ClientStore(StorageTables tables)
 
     public virtual async Task DeleteLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
     {
-        await _lookups.DeleteEntityAsync(tokenHash, "", ETag.All, cancellationToken);
+        await Lookups.DeleteEntityAsync(tokenHash, "", ETag.All, cancellationToken);
     }
 
     /// <summary>
@@ -158,7 +154,7 @@ internal class ClientStore(StorageTables tables)
         var patch = new TableEntity(tenantId, RowKeys.Client(clientId)) { [nameof(ClientEntity.LastUsedAt)] = at };
         try
         {
-            await _clients.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            await Clients.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -180,7 +176,7 @@ internal class ClientStore(StorageTables tables)
             ETag.All)).ToList();
         try
         {
-            await _clients.SubmitTransactionAsync(actions, cancellationToken);
+            await Clients.SubmitTransactionAsync(actions, cancellationToken);
             return actions.Count;
         }
         catch (TableTransactionFailedException e) when (e.Status == 404)
@@ -259,13 +255,6 @@ internal class ClientStore(StorageTables tables)
         return afterRowKey is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey ge {prefix} and RowKey lt {upper}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey gt {afterRowKey} and RowKey lt {upper}");
-    }
-
-    private async Task CreateTablesAsync(CancellationToken cancellationToken)
-    {
-        await Task.WhenAll(
-            _clients.CreateIfNotExistsAsync(cancellationToken),
-            _lookups.CreateIfNotExistsAsync(cancellationToken));
     }
 
     internal static string InvertedTicks(DateTimeOffset at) =>

@@ -21,16 +21,17 @@ internal sealed class EnsuredTable(TableClient table)
 
     public TableClient Client => table;
 
-    public async Task<TableClient> ReadyAsync(CancellationToken cancellationToken)
+    /// <summary>The creation, started once; the same completed task every time after (no work, no allocation).</summary>
+    public Task EnsureAsync(CancellationToken cancellationToken)
     {
         Task? ready = _ready;
-        if (ready is not { IsCompletedSuccessfully: true })
+        if (ready is { IsCompletedSuccessfully: true })
         {
-            ready = table.CreateIfNotExistsAsync(cancellationToken);
-            _ready = ready;
+            return ready;
         }
 
-        await ready;
-        return table;
+        ready = table.CreateIfNotExistsAsync(cancellationToken);
+        _ready = ready;
+        return ready;
     }
 }
