@@ -3,23 +3,30 @@
 # Starts its own Azurite (in memory) and Redis on ports of its own, LocalHost (Release) on 7090 with the
 # baseline mapped, seeds clients, and drives wrk in four scenarios. The last line printed is JSON.
 #
-#   bench/load.sh [--clients N] [--duration S] [--connections C] [--rounds R]
+#   bench/load.sh [--clients N] [--duration S] [--connections C] [--rounds R] [--scenarios a,b,...]
+#                 [--management-concurrency N] [--profile DIR]
+# --profile records a whole-machine CPU profile (Linux perf) of one validate and one baseline hit run into DIR.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/stack.sh"
 cd "$BLUE_ROOT"
 
-clients=10000 duration=10 connections=32 rounds=2
+clients=10000 duration=10 connections=32 rounds=2 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --clients) clients="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --scenarios|--management-concurrency) extra+=("$1" "$2"); shift 2 ;;
+    --profile) mkdir -p "$2"; extra+=(--profile "$(cd "$2" && pwd)"); export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; shift 2 ;;  # W^X double mapping hides JIT code from perf
     *) die "Unknown option $1" ;;
   esac
 done
 
 ensure_dotnet; ensure_azurite; ensure_redis
+if [ -n "${DOTNET_PerfMapEnabled:-}" ] && ! command -v perf >/dev/null; then
+  { [ "$(id -u)" = 0 ] && apt-get install -y -qq linux-perf >/dev/null; } || die "perf is missing: apt-get install linux-perf"
+fi
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || die "wrk is missing: apt-get install wrk"
 
 blob=20010 queue=20011 table=20012 redis_port=16390 port=7090
@@ -62,4 +69,4 @@ signing="$(sed -n 's/.*"Auth__SigningKey": "\(.*\)".*/\1/p' local.settings.sampl
 dotnet bench/Load/bin/Release/net10.0/BlueTokens.Load.dll \
   --base-url "http://127.0.0.1:$port" --clients "$clients" --duration "$duration" --connections "$connections" --rounds "$rounds" \
   --script bench/validate.lua --redis-port $redis_port --redis-restart "redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --dir '$data' --daemonize yes" \
-  --host-pid "$host_pid" --issuer "$issuer" --audience "$audience" --signing-key "$signing"
+  --host-pid "$host_pid" --issuer "$issuer" --audience "$audience" --signing-key "$signing" "${extra[@]}"

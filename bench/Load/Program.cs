@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BlueTokens.Core.Auth;
-using BlueTokens.LocalHost;
+using BlueTokens.Load;
 
 // The load benchmark (bench/load.sh starts the stack and calls this): seeds clients through the API, then
 // drives wrk against POST /api/validate and against the baseline (one Redis GET in the same host), alternating
@@ -13,17 +13,19 @@ using BlueTokens.LocalHost;
 var options = Options.Parse(args);
 using var http = new HttpClient { BaseAddress = new Uri(options.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
 string work = Directory.CreateTempSubdirectory("blue-load-").FullName;
+var auth = new AuthOptions { Issuer = options.Issuer, Audience = options.Audience, SigningKey = options.SigningKey };
 
 Console.Error.WriteLine($"Seeding {options.Clients} clients over {options.Tenants} tenants...");
 Stopwatch seeding = Stopwatch.StartNew();
-string[] tokens = await SeedAsync(http, options);
+SeededClient[] clients = await ManagementBenchmark.SeedAsync(http, auth, options.Clients, options.Tenants);
 Console.Error.WriteLine($"Seeded in {seeding.Elapsed.TotalSeconds:0.0} s");
 string tokensFile = Path.Combine(work, "tokens.txt");
-await File.WriteAllLinesAsync(tokensFile, tokens);
+await File.WriteAllLinesAsync(tokensFile, clients.Select(client => client.Token));
 string junkFile = Path.Combine(work, "junk.txt");
 await File.WriteAllLinesAsync(junkFile, Enumerable.Range(0, 1000).Select(i => $"blue_junk{i:D34}"));
 
 var results = new List<Scenario>();
+var profiles = new List<string>();
 await Redis(options, "FLUSHALL");
 await WarmAsync(options, tokensFile);
 
@@ -34,24 +36,73 @@ for (int i = 0; i < 2; i++)
     await WrkAsync(options, "baseline", tokensFile, 5, options.Connections, 0);
     await WrkAsync(options, "validate", tokensFile, 5, options.Connections, 0);
 }
-results.Add(await CompareAsync(options, "hit", tokensFile, before: null));
-results.Add(await HalfLoadAsync(options, tokensFile, results[0]));
-results.Add(await CompareAsync(options, "junk", junkFile, before: null));
-results.Add(await CompareAsync(options, "miss", tokensFile, before: () => Redis(options, "FLUSHALL")));
 
-await Redis(options, "SHUTDOWN NOSAVE");
-await Task.Delay(500);
-Run down = await WrkAsync(options, "validate", tokensFile, options.Duration, options.Connections, 0);
-results.Add(new Scenario("redis-stopped", down, null));
-await RestartRedisAsync(options);
+if (options.Wants("hit"))
+{
+    results.Add(await CompareAsync(options, "hit", tokensFile, before: null));
+}
+
+if (options.Wants("hit-half-load"))
+{
+    results.Add(await HalfLoadAsync(options, tokensFile, results.FirstOrDefault(s => s.Name == "hit")));
+}
+
+if (options.Profile is { } profileDirectory)
+{
+    // One more pair of hit runs, each under a whole-machine profile: where the cores go, and what validate adds.
+    Directory.CreateDirectory(profileDirectory);
+    foreach (string target in new[] { "baseline", "validate" })
+    {
+        profiles.Add(await Profile.RecordAsync(profileDirectory, target, options.HostPid,
+            () => WrkAsync(options, target, tokensFile, options.Duration, options.Connections, 0)));
+    }
+}
+
+if (options.Wants("junk"))
+{
+    results.Add(await CompareAsync(options, "junk", junkFile, before: null));
+}
+
+if (options.Wants("miss"))
+{
+    results.Add(await CompareAsync(options, "miss", tokensFile, before: () => Redis(options, "FLUSHALL")));
+}
+
+if (options.Wants("redis-stopped"))
+{
+    await Redis(options, "SHUTDOWN NOSAVE");
+    await Task.Delay(500);
+    Run down = await WrkAsync(options, "validate", tokensFile, options.Duration, options.Connections, 0);
+    results.Add(new Scenario("redis-stopped", down, null));
+    await RestartRedisAsync(options);
+}
+
+// Last: regenerate and disable change the seeded clients that the validate scenarios use.
+IReadOnlyList<ManagementRun> management = [];
+if (options.Wants("management"))
+{
+    Console.Error.WriteLine($"Management, {options.ManagementConcurrency} concurrent requests:");
+    management = await ManagementBenchmark.RunAsync(http, auth, clients, options.ManagementConcurrency, options.Duration);
+}
 
 long peakKb = PeakMemoryKb(options.HostPid);
 Console.WriteLine();
-Console.WriteLine($"{"scenario",-16}{"validate rps",14}{"p50 ms",9}{"p99 ms",9}{"baseline rps",14}{"p50 ms",9}{"p99 ms",9}{"ratio",8}");
+// CPU µs per request (host; Redis) tells what each answer costs, which varies less than throughput on a shared machine.
+Console.WriteLine($"{"scenario",-16}{"validate rps",14}{"p50 ms",9}{"p99 ms",9}{"cpu µs",13}{"baseline rps",14}{"p50 ms",9}{"p99 ms",9}{"cpu µs",13}{"ratio",8}");
 foreach (Scenario s in results)
 {
-    Console.WriteLine($"{s.Name,-16}{s.Validate.Rps,14:0}{s.Validate.P50Ms,9:0.00}{s.Validate.P99Ms,9:0.00}" +
-        (s.Baseline is { } b ? $"{b.Rps,14:0}{b.P50Ms,9:0.00}{b.P99Ms,9:0.00}{s.Validate.Rps / b.Rps,8:0.00}" : ""));
+    Console.WriteLine($"{s.Name,-16}{s.Validate.Rps,14:0}{s.Validate.P50Ms,9:0.00}{s.Validate.P99Ms,9:0.00}{Cpu(s.Validate),13}" +
+        (s.Baseline is { } b ? $"{b.Rps,14:0}{b.P50Ms,9:0.00}{b.P99Ms,9:0.00}{Cpu(b),13}{s.Validate.Rps / b.Rps,8:0.00}" : ""));
+}
+
+foreach (ManagementRun m in management)
+{
+    Console.WriteLine($"{m.Operation,-16}{m.Rps,14:0.0}{m.P50Ms,9:0.00}{m.P99Ms,9:0.00}   (management, {m.Concurrency} concurrent, {m.Failures} failed)");
+}
+
+foreach (string profile in profiles)
+{
+    Console.WriteLine($"profile: {profile}");
 }
 
 Console.WriteLine($"host peak memory: {peakKb / 1024.0:0} MiB; machine: {Environment.ProcessorCount} cores, {RuntimeDescription()}");
@@ -69,39 +120,10 @@ Console.WriteLine(JsonSerializer.Serialize(new
         baseline = s.Baseline,
         ratio = s.Baseline is { } b ? Math.Round(s.Validate.Rps / b.Rps, 3) : (double?)null,
     }),
+    management,
 }));
 Directory.Delete(work, recursive: true);
 return 0;
-
-static async Task<string[]> SeedAsync(HttpClient http, Options options)
-{
-    var auth = new AuthOptions { Issuer = options.Issuer, Audience = options.Audience, SigningKey = options.SigningKey };
-    var tokens = new string[options.Clients];
-    int next = -1;
-    await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
-    {
-        int i;
-        while ((i = Interlocked.Increment(ref next)) < options.Clients)
-        {
-            string tenant = $"bench-{i % options.Tenants}";
-            string jwt = DevelopmentToken.Create(auth, tenant, "bench", DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
-            using var request = new HttpRequestMessage(HttpMethod.Post, "api/clients")
-            {
-                Content = JsonContent.Create(new { name = $"client-{i}-{Guid.NewGuid():N}"[..40], role = "analyst" }),
-            };
-            request.Headers.Authorization = new("Bearer", jwt);
-            using HttpResponseMessage response = await http.SendAsync(request);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new InvalidOperationException($"Seeding client {i} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-            }
-
-            using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            tokens[i] = body.RootElement.GetProperty("token").GetString()!;
-        }
-    }));
-    return tokens;
-}
 
 // One validate of every token, so that the hit scenarios measure hits only.
 static async Task WarmAsync(Options options, string tokensFile)
@@ -146,9 +168,10 @@ static async Task<Scenario> CompareAsync(Options options, string name, string fi
 }
 
 // Latency at half of the baseline's throughput: each connection paced by wrk's delay().
-static async Task<Scenario> HalfLoadAsync(Options options, string tokensFile, Scenario full)
+static async Task<Scenario> HalfLoadAsync(Options options, string tokensFile, Scenario? full)
 {
-    double target = full.Baseline!.Rps / 2;
+    // Half of the baseline's throughput as just measured, or of a fresh baseline run when "hit" was skipped.
+    double target = (full?.Baseline ?? await WrkAsync(options, "baseline", tokensFile, options.Duration, options.Connections, 0)).Rps / 2;
     const int delayMs = 10;
     int connections = Math.Max(1, (int)Math.Round(target * delayMs / 1000));
     Run validate = await WrkAsync(options, "validate", tokensFile, options.Duration, connections, delayMs);
@@ -167,12 +190,56 @@ static async Task<Run> WrkAsync(Options options, string target, string file, int
 
     info.Environment["TOKENS"] = file;
     info.Environment["DELAY_MS"] = delayMs.ToString(CultureInfo.InvariantCulture);
+    int redisPid = RedisPid(options);
+    TimeSpan hostCpu = CpuTime(options.HostPid), redisCpu = CpuTime(redisPid);
     using Process wrk = Process.Start(info)!;
     string output = await wrk.StandardOutput.ReadToEndAsync();
     await wrk.WaitForExitAsync();
     Run run = Run.Parse(output);
-    Console.Error.WriteLine($"  {target,-9} c={connections,-3} delay={delayMs}ms: {run.Rps:0} rps, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, non-2xx {run.Non2xx}");
+    run = run with
+    {
+        HostCpuUs = PerRequest(CpuTime(options.HostPid) - hostCpu, run.Requests),
+        RedisCpuUs = PerRequest(CpuTime(redisPid) - redisCpu, run.Requests),
+    };
+    Console.Error.WriteLine($"  {target,-9} c={connections,-3} delay={delayMs}ms: {run.Rps:0} rps, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, " +
+        $"CPU per request: host {run.HostCpuUs:0.0} µs, Redis {run.RedisCpuUs:0.0} µs, non-2xx {run.Non2xx}");
     return run;
+}
+
+static string Cpu(Run run) => FormattableString.Invariant($"{run.HostCpuUs:0.0}; {run.RedisCpuUs:0.0}");
+
+static double PerRequest(TimeSpan cpu, long requests) => requests == 0 ? 0 : Math.Round(cpu.TotalMicroseconds / requests, 1);
+
+// User plus system CPU time of a process so far, from /proc (clock ticks of 10 ms): zero when it is gone.
+static TimeSpan CpuTime(int pid)
+{
+    string stat = $"/proc/{pid}/stat";
+    if (pid <= 0 || !File.Exists(stat))
+    {
+        return TimeSpan.Zero;
+    }
+
+    string[] fields = File.ReadAllText(stat)[(File.ReadAllText(stat).LastIndexOf(')') + 2)..].Split(' ');
+    long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    return TimeSpan.FromSeconds(ticks / 100.0);
+}
+
+// The redis-server serving the benchmark's port (it changes when the Redis-stopped scenario restarts it).
+static int RedisPid(Options options)
+{
+    foreach (string dir in Directory.EnumerateDirectories("/proc"))
+    {
+        string cmdline = Path.Combine(dir, "cmdline");
+        if (int.TryParse(Path.GetFileName(dir), out int pid) && File.Exists(cmdline)
+            && File.ReadAllText(cmdline).Replace('\0', ' ') is { } command
+            && command.StartsWith("redis-server", StringComparison.Ordinal)
+            && command.Contains($":{options.RedisPort}", StringComparison.Ordinal))
+        {
+            return pid;
+        }
+    }
+
+    return 0;
 }
 
 static Run Median(List<Run> runs) => runs.OrderBy(run => run.Rps).ElementAt(runs.Count / 2);
@@ -214,7 +281,7 @@ static string RuntimeDescription() => System.Runtime.InteropServices.RuntimeInfo
 
 internal sealed record Scenario(string Name, Run Validate, Run? Baseline);
 
-internal sealed record Run(double Rps, double P50Ms, double P99Ms, long Requests, long Non2xx)
+internal sealed record Run(double Rps, double P50Ms, double P99Ms, long Requests, long Non2xx, double HostCpuUs = 0, double RedisCpuUs = 0)
 {
     public static Run Parse(string wrk)
     {
@@ -234,8 +301,13 @@ internal sealed record Run(double Rps, double P50Ms, double P99Ms, long Requests
 }
 
 internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Duration, int Connections, int Rounds, string Script,
-    int RedisPort, string RedisRestart, int HostPid, string Issuer, string Audience, string SigningKey)
+    int RedisPort, string RedisRestart, int HostPid, string Issuer, string Audience, string SigningKey,
+    string[] Scenarios, string? Profile, int ManagementConcurrency)
 {
+    public static readonly string[] AllScenarios = ["hit", "hit-half-load", "junk", "miss", "redis-stopped", "management"];
+
+    public bool Wants(string scenario) => Scenarios.Contains(scenario);
+
     public static Options Parse(string[] args)
     {
         var values = new Dictionary<string, string>();
@@ -249,6 +321,16 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
         return new Options(
             Get("base-url", "http://127.0.0.1:7090"), Int("clients", 10_000), Int("tenants", 100), Int("duration", 10), Int("connections", 32),
             Int("rounds", 2), Get("script", "bench/validate.lua"), Int("redis-port", 16390), Get("redis-restart", "true"), Int("host-pid", 0),
-            Get("issuer", ""), Get("audience", ""), Get("signing-key", ""));
+            Get("issuer", ""), Get("audience", ""), Get("signing-key", ""),
+            ScenarioList(Get("scenarios", string.Join(',', AllScenarios))), values.GetValueOrDefault("profile"), Int("management-concurrency", 8));
+    }
+
+    private static string[] ScenarioList(string list)
+    {
+        string[] names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] unknown = names.Except(AllScenarios).ToArray();
+        return unknown.Length == 0
+            ? names
+            : throw new ArgumentException($"Unknown scenario(s) {string.Join(", ", unknown)}; known: {string.Join(", ", AllScenarios)}.");
     }
 }
