@@ -93,6 +93,6 @@ public class InProcessValidateBenchmarks
     {
         private readonly Task<CacheLookup> _hit = Task.FromResult(new CacheLookup(true, false, TimeSpan.Zero, new CachedToken(CachedTokenKind.Live, entry)));
 
-        public override Task<CacheLookup> LookupAsync(string tokenHash, string source, int budget) => _hit;
+        public override Task<CacheLookup> LookupAsync(TokenHash hash, string source, int budget) => _hit;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace BlueTokens.Core.Caching;
@@ -17,8 +18,53 @@ internal sealed record TokenCacheEntry(
     [property: JsonPropertyName("g")] bool Grace)
 {
     public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs);
+
+    /// <summary>
+    /// Reads the JSON of an entry on the validate path: one pass of a reader over the UTF-8 bytes, no metadata,
+    /// unknown properties skipped. Null when the JSON is unreadable or lacks a field (the caller asks the table).
+    /// </summary>
+    public static TokenCacheEntry? Read(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? tenant = null, client = null, name = null, role = null;
+            long? expires = null;
+            bool disabled = false, grace = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                ReadOnlySpan<byte> property = reader.ValueSpan;
+                reader.Read();
+                switch (property.Length == 1 ? (char)property[0] : '\0')
+                {
+                    case 't': tenant = reader.GetString(); break;
+                    case 'c': client = reader.GetString(); break;
+                    case 'n': name = reader.GetString(); break;
+                    case 'r': role = reader.GetString(); break;
+                    case 'e': expires = reader.GetInt64(); break;
+                    case 'd': disabled = reader.GetBoolean(); break;
+                    case 'g': grace = reader.GetBoolean(); break;
+                    default: reader.Skip(); break;
+                }
+            }
+
+            return reader.TokenType == JsonTokenType.EndObject && tenant is not null && client is not null && name is not null
+                && role is not null && expires is { } end
+                ? new TokenCacheEntry(tenant, client, name, role, end, disabled, grace)
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
 }
 
-[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Default)]
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Serialization)]
 [JsonSerializable(typeof(TokenCacheEntry))]
 internal sealed partial class CacheJsonContext : JsonSerializerContext;

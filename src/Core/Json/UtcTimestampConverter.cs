@@ -9,12 +9,38 @@ internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
 {
     public const string Format = "yyyy-MM-dd'T'HH:mm:ss.FFF'Z'";
 
+    private const int MaxLength = 24; // yyyy-MM-ddTHH:mm:ss.fffZ
+
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.GetDateTimeOffset();
 
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(Text(value));
+    /// <summary>Written from a stack buffer: every validate answer carries one, and a custom format string is slow.</summary>
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        Span<byte> text = stackalloc byte[MaxLength];
+        writer.WriteStringValue(text[..Utf8(value, text)]);
+    }
 
     public static string Text(DateTimeOffset value) =>
         value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+
+    /// <summary>The same text as <see cref="Text"/>, into UTF-8 bytes: the sortable form, then the milliseconds without trailing zeros.</summary>
+    public static int Utf8(DateTimeOffset value, Span<byte> destination)
+    {
+        DateTime utc = value.UtcDateTime;
+        utc.TryFormat(destination, out int length, "s", CultureInfo.InvariantCulture);
+        int milliseconds = utc.Millisecond;
+        if (milliseconds != 0)
+        {
+            destination[length++] = (byte)'.';
+            for (int divisor = 100; milliseconds != 0; divisor /= 10)
+            {
+                destination[length++] = (byte)('0' + milliseconds / divisor);
+                milliseconds %= divisor;
+            }
+        }
+
+        destination[length++] = (byte)'Z';
+        return length;
+    }
 }

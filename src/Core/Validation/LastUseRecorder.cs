@@ -15,25 +15,36 @@ namespace BlueTokens.Core.Validation;
 /// </summary>
 internal sealed partial class LastUseRecorder(ClientStore store, IOptions<ValidateOptions> options, ILogger<LastUseRecorder> logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<(string TenantId, string ClientId), DateTimeOffset> _uses = new();
+    private readonly ConcurrentDictionary<(string TenantId, string ClientId), LastUse> _uses = new();
 
-    // On every valid answer: the static lambdas with the time as argument keep it free of a closure allocation.
-    public void Record(string tenantId, string clientId, DateTimeOffset at) =>
-        _uses.AddOrUpdate((tenantId, clientId), static (_, now) => now, static (_, earlier, now) => now > earlier ? now : earlier, at);
+    /// <summary>
+    /// On every valid answer. A client already noted costs one lookup and one compare-and-swap, no lock: the
+    /// dictionary's update methods take a bucket lock, which every validate of a busy client would contend for.
+    /// </summary>
+    public void Record(string tenantId, string clientId, DateTimeOffset at)
+    {
+        LastUse use = _uses.TryGetValue((tenantId, clientId), out LastUse? noted) ? noted : _uses.GetOrAdd((tenantId, clientId), static _ => new LastUse());
+        use.Advance(at.UtcTicks);
+    }
 
     /// <summary>
     /// Writes every noted use, grouped by tenant into transactions of up to 100 rows (the entity group limit), so
     /// that a flush costs one request per hundred active clients rather than one per client. Returns how many
-    /// client rows were written.
+    /// client rows were written. A client with no use since the last flush is forgotten (its row is current).
     /// </summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
         var taken = new List<(string TenantId, string ClientId, DateTimeOffset At)>();
-        foreach ((string TenantId, string ClientId) key in _uses.Keys)
+        foreach (((string TenantId, string ClientId) key, LastUse use) in _uses)
         {
-            if (_uses.TryRemove(key, out DateTimeOffset at))
+            long ticks = use.Take();
+            if (ticks != 0)
             {
-                taken.Add((key.TenantId, key.ClientId, at));
+                taken.Add((key.TenantId, key.ClientId, new DateTimeOffset(ticks, TimeSpan.Zero)));
+            }
+            else if (_uses.TryRemove(new(key, use)) && use.Take() is var late && late != 0)
+            {
+                Record(key.TenantId, key.ClientId, new DateTimeOffset(late, TimeSpan.Zero)); // noted while it was being removed
             }
         }
 
@@ -79,4 +90,29 @@ internal sealed partial class LastUseRecorder(ClientStore store, IOptions<Valida
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing last-use times failed (status {Status}); kept for the next flush")]
     private static partial void LogFlushFailed(ILogger logger, int status);
+}
+
+/// <summary>The latest use of one client not yet written: UTC ticks, 0 for none.</summary>
+internal sealed class LastUse
+{
+    private long _ticks;
+
+    /// <summary>Moves the noted time forward to <paramref name="ticks"/>, never back.</summary>
+    public void Advance(long ticks)
+    {
+        long seen = Volatile.Read(ref _ticks);
+        while (ticks > seen)
+        {
+            long found = Interlocked.CompareExchange(ref _ticks, ticks, seen);
+            if (found == seen)
+            {
+                return;
+            }
+
+            seen = found;
+        }
+    }
+
+    /// <summary>The noted time, leaving none.</summary>
+    public long Take() => Interlocked.Exchange(ref _ticks, 0);
 }

@@ -21,55 +21,64 @@ internal sealed class TokenValidator(
     TimeProvider time,
     ValidationMetrics? metrics = null)
 {
-    public async Task<ValidationResult> ValidateAsync(string? token, string source, CancellationToken cancellationToken = default)
-    {
-        (ValidationResult result, string answeredFrom) = await JudgeAsync(token, source, cancellationToken);
-        metrics?.Record(result.Code, answeredFrom);
-        return result;
-    }
+    public Task<ValidationResult> ValidateAsync(string? token, string source, CancellationToken cancellationToken = default) =>
+        ValidateAsync(token.AsSpan(), source, cancellationToken);
 
-    private async Task<(ValidationResult Result, string AnsweredFrom)> JudgeAsync(string? token, string source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates a token given as characters (a slice of the Authorization header: no string is made of it). It is
+    /// hashed here, before anything waits; junk is refused without a cache read.
+    /// </summary>
+    public Task<ValidationResult> ValidateAsync(ReadOnlySpan<char> token, string source, CancellationToken cancellationToken = default) =>
+        AccessToken.TryHash(token, out TokenHash hash) ? ValidateAsync(hash, source, cancellationToken) : RefuseJunkAsync(source);
+
+    private async Task<ValidationResult> RefuseJunkAsync(string source) =>
+        Answered(await SpendAsync(ValidationResult.InvalidToken, source, options.Value.MaxFailuresPerMinute), "none");
+
+    private async Task<ValidationResult> ValidateAsync(TokenHash hash, string source, CancellationToken cancellationToken)
     {
+        // One async method on the hit path (plus the cache's): each further level would be one more state machine
+        // allocated per request once Redis makes it wait.
         int budget = options.Value.MaxFailuresPerMinute;
-        if (token is null || !AccessToken.TryHash(token, out TokenHash hash))
-        {
-            return (await SpendAsync(ValidationResult.InvalidToken, source, budget), "none");
-        }
-
-        string tokenHash = hash.ToHex();
-        CacheLookup lookup = await cache.LookupAsync(tokenHash, source, budget);
+        CacheLookup lookup = await cache.LookupAsync(hash, source, budget);
         if (lookup.OverBudget)
         {
-            return (new ValidationResult(ValidationCode.RateLimited, RetryAfter: lookup.RetryAfter), "cache");
+            return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: lookup.RetryAfter), "cache");
         }
 
         string answeredFrom = !lookup.Available ? "table_redis_unavailable" : lookup.Token.Kind == CachedTokenKind.Miss ? "cache_miss" : "cache_hit";
-
+        DateTimeOffset now = time.GetUtcNow();
         ValidationResult result = lookup.Token.Kind switch
         {
-            CachedTokenKind.Live => Judge(lookup.Token.Entry!),
+            CachedTokenKind.Live => Judge(lookup.Token.Entry!, now),
             CachedTokenKind.Revoked or CachedTokenKind.Unknown => ValidationResult.InvalidToken,
-            _ => await FromTableAsync(tokenHash, lookup, cancellationToken),
+            _ => await FromTableAsync(hash.ToHex(), lookup.Available, cancellationToken),
         };
 
         if (result.IsValid)
         {
-            lastUse.Record(result.TenantId!, result.ClientId!, time.GetUtcNow());
-            return (result, answeredFrom);
+            lastUse.Record(result.TenantId!, result.ClientId!, now);
+            return Answered(result, answeredFrom);
         }
 
-        return (await SpendAsync(result, source, budget), answeredFrom);
+        return Answered(await SpendAsync(result, source, budget), answeredFrom);
     }
 
-    private async Task<ValidationResult> FromTableAsync(string tokenHash, CacheLookup lookup, CancellationToken cancellationToken)
+    private ValidationResult Answered(ValidationResult result, string answeredFrom)
     {
-        // Redis's clock before the table is read: the fill presents it, and is dropped if the read is too old by then.
-        long? readAt = lookup.Available ? await cache.RedisTimeAsync() : null;
+        metrics?.Record(result.Code, answeredFrom);
+        return result;
+    }
+
+    private async Task<ValidationResult> FromTableAsync(string tokenHash, bool redisAvailable, CancellationToken cancellationToken)
+    {
+        // Redis's clock and generation before the table is read: the fill presents them, and is dropped if the read
+        // is too old by then or Redis was emptied since.
+        CacheClock? readAt = redisAvailable ? await cache.ReadClockAsync() : null;
         TokenLookupEntity? index = await store.GetLookupAsync(tokenHash, cancellationToken);
         StoredClient? stored = index is null ? null : await store.GetClientAsync(index.TenantId, index.ClientId, cancellationToken);
         if (stored is null)
         {
-            await FillAsync(readAt, lookup.Generation, tokenHash, 0, TokenCache.UnknownPayload, cache.UnknownLifetime, cancellationToken);
+            await FillAsync(readAt, tokenHash, 0, TokenCache.UnknownPayload, cache.UnknownLifetime, cancellationToken);
             return ValidationResult.InvalidToken;
         }
 
@@ -82,34 +91,35 @@ internal sealed class TokenValidator(
         if (entry is null)
         {
             // Replaced and out of its grace period: remember the revocation at the client's version.
-            await FillAsync(readAt, lookup.Generation, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
+            await FillAsync(readAt, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
             return ValidationResult.InvalidToken;
         }
 
-        TimeSpan lifetime = cache.EntryLifetime(entry.ExpiresAt, time.GetUtcNow());
-        await FillAsync(readAt, lookup.Generation, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
-        return Judge(entry);
+        DateTimeOffset now = time.GetUtcNow();
+        TimeSpan lifetime = cache.EntryLifetime(entry.ExpiresAt, now);
+        await FillAsync(readAt, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
+        return Judge(entry, now);
     }
 
-    private async Task FillAsync(long? readAt, string generation, string tokenHash, long version, string payload, TimeSpan lifetime, CancellationToken cancellationToken)
+    private async Task FillAsync(CacheClock? readAt, string tokenHash, long version, string payload, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        if (readAt is not { } redisTimeOfRead)
+        if (readAt is not { } clock)
         {
             return; // Redis is down: nothing to fill, and the circuit keeps us from waiting on it
         }
 
         await observer.BeforeFillAsync(tokenHash, cancellationToken);
-        await cache.FillAsync(tokenHash, version, payload, lifetime, redisTimeOfRead, generation);
+        await cache.FillAsync(tokenHash, version, payload, lifetime, clock.NowMs, clock.Generation);
     }
 
-    private ValidationResult Judge(TokenCacheEntry entry)
+    private static ValidationResult Judge(TokenCacheEntry entry, DateTimeOffset now)
     {
         if (entry.Disabled)
         {
             return ValidationResult.Disabled;
         }
 
-        if (entry.ExpiresAt <= time.GetUtcNow())
+        if (entry.ExpiresAt <= now)
         {
             // A replaced token past its grace period is simply no longer a token; a current one has expired.
             return entry.Grace ? ValidationResult.InvalidToken : ValidationResult.Expired;

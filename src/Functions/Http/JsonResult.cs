@@ -12,7 +12,10 @@ namespace BlueTokens.Functions.Http;
 /// </summary>
 internal sealed class JsonResult<T>(int status, T body, JsonTypeInfo<T> typeInfo, string contentType = "application/json") : IActionResult
 {
-    private readonly List<KeyValuePair<string, string>> _headers = [];
+    private const string Json = "application/json";
+    private const string JsonUtf8 = "application/json; charset=utf-8";
+
+    private List<KeyValuePair<string, string>>? _headers;
 
     public int StatusCode => status;
 
@@ -20,20 +23,29 @@ internal sealed class JsonResult<T>(int status, T body, JsonTypeInfo<T> typeInfo
 
     public JsonResult<T> WithHeader(string name, string value)
     {
-        _headers.Add(new(name, value));
+        (_headers ??= []).Add(new(name, value));
         return this;
     }
 
+    /// <summary>
+    /// Serialized to bytes first, then written with its Content-Length: one write, no chunked framing, and no
+    /// asynchronous serializer machinery for what is nearly always a small body.
+    /// </summary>
     public async Task ExecuteResultAsync(ActionContext context)
     {
         HttpResponse response = context.HttpContext.Response;
         response.StatusCode = status;
-        response.ContentType = contentType + "; charset=utf-8";
-        foreach ((string name, string value) in _headers)
+        response.ContentType = contentType == Json ? JsonUtf8 : contentType + "; charset=utf-8";
+        if (_headers is not null)
         {
-            response.Headers.Append(name, value);
+            foreach ((string name, string value) in _headers)
+            {
+                response.Headers.Append(name, value);
+            }
         }
 
-        await JsonSerializer.SerializeAsync(response.Body, body, typeInfo, context.HttpContext.RequestAborted);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(body, typeInfo);
+        response.ContentLength = json.Length;
+        await response.Body.WriteAsync(json, context.HttpContext.RequestAborted);
     }
 }

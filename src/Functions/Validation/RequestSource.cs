@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http;
 
 namespace BlueTokens.Functions.Validation;
@@ -21,7 +22,24 @@ internal static class RequestSource
             return StripPort(last);
         }
 
-        return request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        return request.HttpContext.Connection.RemoteIpAddress is { } peer ? Text(peer) : "unknown";
+    }
+
+    // The text of the last peer address seen on this thread: connectors reuse connections from few hosts, so an
+    // address is formatted about once per thread rather than once per request.
+    [ThreadStatic]
+    private static (IPAddress Address, string Text)? _last;
+
+    private static string Text(IPAddress address)
+    {
+        if (_last is { } last && last.Address.Equals(address))
+        {
+            return last.Text;
+        }
+
+        string text = address.ToString();
+        _last = (address, text);
+        return text;
     }
 
     private static string StripPort(string address)

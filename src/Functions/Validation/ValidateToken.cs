@@ -20,8 +20,12 @@ internal sealed class ValidateToken(TokenValidator validator)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "validate")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        string? token = BearerToken(request);
-        if (token is null)
+        ValidationResult result;
+        if (TryGetBearerToken(request, out ReadOnlyMemory<char> bearer))
+        {
+            result = await validator.ValidateAsync(bearer.Span, RequestSource.Of(request), cancellationToken);
+        }
+        else
         {
             BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
             if (read.Rejection is not null)
@@ -29,14 +33,15 @@ internal sealed class ValidateToken(TokenValidator validator)
                 return read.Rejection;
             }
 
-            token = read.Body!.String("token");
+            string? token = read.Body!.String("token");
             if (read.Body.HasErrors)
             {
                 return Problems.ValidationFailed(read.Body.Errors);
             }
+
+            result = await validator.ValidateAsync(token, RequestSource.Of(request), cancellationToken);
         }
 
-        ValidationResult result = await validator.ValidateAsync(token, RequestSource.Of(request), cancellationToken);
         return result.Code switch
         {
             ValidationCode.Valid => new JsonResult<ValidateResponse>(
@@ -51,10 +56,13 @@ internal sealed class ValidateToken(TokenValidator validator)
         };
     }
 
-    private static string? BearerToken(HttpRequest request)
+    /// <summary>The token of an <c>Authorization: Bearer</c> header, as a slice of the header (no copy).</summary>
+    private static bool TryGetBearerToken(HttpRequest request, out ReadOnlyMemory<char> token)
     {
         string header = request.Headers.Authorization.ToString();
         const string Scheme = "Bearer ";
-        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? header[Scheme.Length..].Trim() : null;
+        bool bearer = header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
+        token = bearer ? header.AsMemory(Scheme.Length).Trim() : default;
+        return bearer;
     }
 }
