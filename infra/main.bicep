@@ -62,6 +62,12 @@ param authTenantClaim string = 'tid'
 @description('Role that may manage tokens (Auth__AdminRole).')
 param authAdminRole string = 'TokenAdmin'
 
+@description('Client id of the Access Token Management page at the OIDC authority: a public client (single-page application) whose redirect URI is https://<app>.azurewebsites.net/api/ui/ (Auth__UiClientId). Empty: the page asks for a pasted bearer token.')
+param authUiClientId string = ''
+
+@description('Scopes the page asks for; they must give an access token for authAudience, e.g. openid profile api://<api-app-id>/<scope> (Auth__UiScope).')
+param authUiScope string = 'openid profile'
+
 @secure()
 @minLength(44)
 @maxLength(44)
@@ -194,6 +200,8 @@ module api 'app/api.bicep' = {
     authAudience: authAudience
     authTenantClaim: authTenantClaim
     authAdminRole: authAdminRole
+    authUiClientId: authUiClientId
+    authUiScope: authUiScope
     expirySchedule: expirySchedule
     eventsQueueName: eventsQueueName
   }

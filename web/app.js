@@ -4,9 +4,13 @@
 import { ApiError, createApi } from "./api.js";
 import { confirmAction, regenerate, showAudit, showToken } from "./dialogs.js";
 import { byId, expiryState, formatDateTime, fromNow, h, timeElement } from "./dom.js";
+import { beginSignIn, completeSignIn } from "./oidc.js";
 import { clearToken, describeToken, getToken, setToken, takeTokenFromUrl } from "./session.js";
 
 const api = createApi(getToken);
+
+// What the service says about sign-in and expiry warnings (GET config.json); these defaults if it cannot be read.
+const settings = { signIn: null, expiryWarningDays: 7 };
 
 const list = { clients: [], continuation: null, loading: false, error: null };
 
@@ -54,7 +58,33 @@ function failed(what, error, client) {
 
 // ----- Sign-in
 
-function start() {
+async function loadSettings() {
+  try {
+    const response = await fetch("config.json", { headers: { Accept: "application/json" } });
+    if (response.ok) {
+      Object.assign(settings, await response.json());
+    }
+  } catch {
+    // The defaults stand: the pasted-token sign-in and a 7-day warning.
+  }
+
+  byId("sign-in-provider").hidden = !settings.signIn;
+  byId("sign-in-local").hidden = Boolean(settings.signIn);
+  byId("sign-in-form").hidden = Boolean(settings.signIn);
+}
+
+async function start() {
+  try {
+    const issued = await completeSignIn();
+    if (issued) {
+      setToken(issued);
+    }
+  } catch (error) {
+    clearToken();
+    showSignedOut(error.message);
+    return;
+  }
+
   const token = takeTokenFromUrl();
   if (!token) {
     showSignedOut("You are not signed in.");
@@ -98,6 +128,18 @@ function signOut(reason) {
 }
 
 byId("sign-out").addEventListener("click", () => signOut("You signed out."));
+
+byId("sign-in-button").addEventListener("click", async () => {
+  const button = byId("sign-in-button");
+  button.disabled = true;
+  byId("sign-in-reason").textContent = "Taking you to your identity provider…";
+  try {
+    await beginSignIn(settings.signIn);
+  } catch (error) {
+    byId("sign-in-reason").textContent = error.message;
+    button.disabled = false;
+  }
+});
 
 byId("sign-in-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -177,7 +219,7 @@ function renderClients() {
 }
 
 function clientRow(client) {
-  const expiry = expiryState(client.expiresAt);
+  const expiry = expiryState(client.expiresAt, settings.expiryWarningDays);
   const action = (name, label, accessibleName, handler, className) =>
     h("button", { type: "button", className, "data-action": name, "aria-label": accessibleName, onclick: () => handler(client) }, label);
 
@@ -417,4 +459,5 @@ window.addEventListener("hashchange", () => {
   }
 });
 
-start();
+await loadSettings();
+await start();

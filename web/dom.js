@@ -49,15 +49,12 @@ export function fromNow(date, now = new Date()) {
   return relative.format(Math.ceil(ms / day), "day");
 }
 
-/** Days in which an expiry is flagged; the service's own Expiry__WarningDays default. */
-export const expiryWarningDays = 7;
-
-/** "expired", "soon" (within the warning window) or "later". */
-export function expiryState(expiresAt, now = new Date()) {
+/** "expired", "soon" (within the warning window: the service's Expiry__WarningDays) or "later". */
+export function expiryState(expiresAt, warningDays, now = new Date()) {
   const ms = new Date(expiresAt).getTime() - now.getTime();
   if (ms <= 0) {
     return "expired";
   }
 
-  return ms <= expiryWarningDays * day ? "soon" : "later";
+  return ms <= warningDays * day ? "soon" : "later";
 }

@@ -44,6 +44,8 @@ param authIssuer string
 param authAudience string
 param authTenantClaim string
 param authAdminRole string
+param authUiClientId string
+param authUiScope string
 param expirySchedule string
 param eventsQueueName string
 
@@ -144,6 +146,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Auth__Audience: authAudience
     Auth__TenantClaim: authTenantClaim
     Auth__AdminRole: authAdminRole
+    Auth__UiClientId: authUiClientId
+    Auth__UiScope: authUiScope
     Expiry__Schedule: expirySchedule
     Events__QueueName: eventsQueueName
   }

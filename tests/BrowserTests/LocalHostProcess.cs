@@ -15,7 +15,8 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
-    private readonly TaskCompletionSource<string> _link = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _link;
 
     private LocalHostProcess(Process process, int port)
     {
@@ -27,9 +28,12 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
     public string BaseUrl { get; }
 
     /// <summary>The link LocalHost printed: the page, with a development admin JWT in the fragment.</summary>
-    public string SignInLink => _link.Task.Result;
+    public string SignInLink => _link ?? throw new InvalidOperationException($"LocalHost printed no sign-in link (no development signing key?): {Output}");
 
-    public static async Task<LocalHostProcess> StartAsync(StackFixture stack, string tenant, TimeSpan timeout)
+    /// <param name="port">A port chosen beforehand (a redirect URI registered before the start names it); null for any free one.</param>
+    /// <param name="settings">Settings that win over local.settings.sample.json, as environment variables do.</param>
+    public static async Task<LocalHostProcess> StartAsync(
+        StackFixture stack, string tenant, TimeSpan timeout, int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
             ? "Release"
@@ -40,7 +44,7 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
             throw new InvalidOperationException($"{dll} is missing: build tests/BrowserTests (it builds src/LocalHost) first.");
         }
 
-        int port = ServerProcess.FreePort();
+        int listen = port ?? ServerProcess.FreePort();
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             RedirectStandardOutput = true,
@@ -50,7 +54,7 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
         };
         foreach (string argument in new[]
                  {
-                     dll, "--port", $"{port}", "--tenant", tenant,
+                     dll, "--port", $"{listen}", "--tenant", tenant,
                      "--settings", Path.Combine(RepositoryPaths.Root, "local.settings.sample.json"),
                  })
         {
@@ -63,25 +67,29 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
         info.Environment["Redis__ConnectionString"] = stack.RedisConnectionString;
         info.Environment["LocalHost__DisableTimers"] = "true";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach ((string name, string value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
 
         Process process = Process.Start(info) ?? throw new InvalidOperationException("LocalHost did not start.");
-        var localHost = new LocalHostProcess(process, port);
+        var localHost = new LocalHostProcess(process, listen);
         process.OutputDataReceived += (_, e) => localHost.Read(e.Data);
         process.ErrorDataReceived += (_, e) => localHost.Read(e.Data);
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => localHost._link.TrySetException(
-            new InvalidOperationException($"LocalHost exited with code {process.ExitCode} before it printed the page's link: {localHost.Output}"));
+        process.Exited += (_, _) => localHost._ready.TrySetException(
+            new InvalidOperationException($"LocalHost exited with code {process.ExitCode} before it was ready: {localHost.Output}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
         try
         {
-            await localHost._link.Task.WaitAsync(timeout);
+            await localHost._ready.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
             await localHost.DisposeAsync();
-            throw new TimeoutException($"LocalHost did not print the page's link within {timeout.TotalSeconds} s: {localHost.Output}");
+            throw new TimeoutException($"LocalHost was not ready within {timeout.TotalSeconds} s: {localHost.Output}");
         }
         catch
         {
@@ -127,7 +135,12 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
 
         if (PageLink().Match(line) is { Success: true } match)
         {
-            _link.TrySetResult(match.Value);
+            _link = match.Value;
+        }
+
+        if (line.Contains("Press Ctrl-C to stop.", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult(); // the last line of the welcome, after the link
         }
     }
 

@@ -12,11 +12,14 @@ internal sealed class Screenshots
 {
     private int _count;
 
-    public Screenshots()
+    /// <param name="workflow">A folder of its own for each workflow, so that tests running side by side keep their files.</param>
+    public Screenshots(string workflow = "")
     {
-        Directory = Environment.GetEnvironmentVariable("BLUE_SCREENSHOTS") is { Length: > 0 } given
-            ? given
-            : Path.Combine(RepositoryPaths.Root, "tests", "BrowserTests", "TestResults", "screenshots");
+        Directory = Path.Combine(
+            Environment.GetEnvironmentVariable("BLUE_SCREENSHOTS") is { Length: > 0 } given
+                ? given
+                : Path.Combine(RepositoryPaths.Root, "tests", "BrowserTests", "TestResults", "screenshots"),
+            workflow);
         System.IO.Directory.CreateDirectory(Directory);
         foreach (string old in System.IO.Directory.EnumerateFiles(Directory, "*.png"))
         {

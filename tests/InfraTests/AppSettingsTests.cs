@@ -18,6 +18,8 @@ public sealed class AppSettingsTests(BicepBuild build)
     [InlineData("Auth__Authority")]
     [InlineData("Auth__Issuer")]
     [InlineData("Auth__Audience")]
+    [InlineData("Auth__UiClientId")]
+    [InlineData("Auth__UiScope")]
     [InlineData("Expiry__Schedule")]
     [InlineData("Events__QueueName")]
     public void Setting_IsPresent(string name)

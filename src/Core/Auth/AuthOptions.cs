@@ -18,4 +18,13 @@ internal sealed class AuthOptions
     public string TenantClaim { get; set; } = "tid";
 
     public string AdminRole { get; set; } = "TokenAdmin";
+
+    /// <summary>
+    /// The client id the Access Token Management page signs in with at <see cref="Authority"/> (OpenID Connect,
+    /// authorization code with PKCE, a public client: no secret). Unset: the page asks for a pasted bearer token.
+    /// </summary>
+    public string? UiClientId { get; set; }
+
+    /// <summary>The scopes the page asks for; they must yield an access token for <see cref="Audience"/>.</summary>
+    public string UiScope { get; set; } = "openid profile";
 }

@@ -44,6 +44,16 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : Setti
         {
             fail("Auth__Authority", "required (an absolute https URL of the identity provider) unless Auth__SigningKey is set for development.");
         }
+
+        if (!string.IsNullOrWhiteSpace(options.UiClientId) && !Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
+        {
+            fail("Auth__Authority", "required (an absolute URL of the identity provider) when Auth__UiClientId is set: the page signs in there.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.UiClientId) && !options.UiScope.Split(' ').Contains("openid"))
+        {
+            fail("Auth__UiScope", "must include openid when Auth__UiClientId is set.");
+        }
     }
 
     internal static bool IsProduction(IConfiguration configuration) =>

@@ -11,6 +11,7 @@ namespace BlueTokens.Functions.Http;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(Problem))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(BlueTokens.Functions.Web.WebConfig))]
 [JsonSerializable(typeof(ClientResponse))]
 [JsonSerializable(typeof(IssuedTokenResponse))]
 [JsonSerializable(typeof(TokenResponse))]

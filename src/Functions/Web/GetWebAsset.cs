@@ -1,8 +1,11 @@
 using System.Text.RegularExpressions;
+using BlueTokens.Core.Auth;
+using BlueTokens.Core.Expiry;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace BlueTokens.Functions.Web;
 
@@ -10,18 +13,23 @@ namespace BlueTokens.Functions.Web;
 /// <c>GET /api/ui/{*asset}</c>: the Access Token Management page (<c>web/</c>, plain HTML, CSS and JavaScript
 /// modules), <c>index.html</c> for <c>/api/ui/</c>. It lives under the route prefix because the Functions host
 /// serves functions nowhere else; LocalHost also redirects <c>/</c> here. The page calls the API with the
-/// administrator's bearer token; the files themselves are public and hold no secret.
+/// administrator's bearer token; the files themselves are public and hold no secret. <c>/api/ui/config.json</c>
+/// tells the page how to sign in (the identity provider and the page's client id, from <c>Auth__</c>) and when an
+/// expiry is near (<c>Expiry__WarningDays</c>).
 /// </summary>
-internal sealed partial class GetWebAsset
+internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<ExpiryOptions> expiry)
 {
+    public const string ConfigName = "config.json";
+
     // Both hosts route on the template; the file name is read from the path rather than bound as a route value,
     // because an empty catch-all ("/api/ui/") gives no route value that every host binds alike.
-    private const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    // connect-src: the API, and the identity provider's origin when the page signs in there.
+    private static string ContentSecurityPolicy(string? signInOrigin) =>
+        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{(signInOrigin is null ? "" : " " + signInOrigin)}; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     [Function(nameof(GetWebAsset))]
-    public static IActionResult Run(
+    public IActionResult Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ui/{*asset}")] HttpRequest request)
     {
         string path = request.Path.Value ?? "";
@@ -34,10 +42,15 @@ internal sealed partial class GetWebAsset
         if (!match.Groups["asset"].Success)
         {
             // "/api/ui": the page's relative links need the folder form.
-            return new WebResult(StatusCodes.Status302Found, null, request.PathBase + path + "/" + request.QueryString);
+            return new WebResult(StatusCodes.Status302Found, null, request.PathBase + path + "/" + request.QueryString, null);
         }
 
         string name = match.Groups["asset"].Value;
+        if (name == ConfigName)
+        {
+            return new JsonResult<WebConfig>(StatusCodes.Status200OK, Config(), ApiJsonContext.Default.WebConfig).WithHeader("Cache-Control", "no-cache");
+        }
+
         WebAsset? asset = WebAssets.Find(name.Length == 0 ? WebAssets.IndexName : name);
         if (asset is null)
         {
@@ -47,14 +60,29 @@ internal sealed partial class GetWebAsset
         bool unchanged = request.Headers.IfNoneMatch
             .SelectMany(value => (value ?? "").Split(',', StringSplitOptions.TrimEntries))
             .Any(tag => tag == asset.ETag || tag == "*");
-        return new WebResult(unchanged ? StatusCodes.Status304NotModified : StatusCodes.Status200OK, asset, null);
+        return new WebResult(unchanged ? StatusCodes.Status304NotModified : StatusCodes.Status200OK, asset, null, SignInOrigin());
     }
+
+    private WebConfig Config()
+    {
+        AuthOptions options = auth.Value;
+        WebSignIn? signIn = string.IsNullOrWhiteSpace(options.UiClientId)
+            ? null
+            : new WebSignIn(options.Authority!.TrimEnd('/'), options.UiClientId, options.UiScope);
+        return new WebConfig(signIn, expiry.Value.WarningDays);
+    }
+
+    /// <summary>The identity provider's origin, which the page must be allowed to reach (discovery, token endpoint).</summary>
+    private string? SignInOrigin() =>
+        !string.IsNullOrWhiteSpace(auth.Value.UiClientId) && Uri.TryCreate(auth.Value.Authority, UriKind.Absolute, out Uri? authority)
+            ? authority.GetLeftPart(UriPartial.Authority)
+            : null;
 
     [GeneratedRegex(@"^.*?/ui(?:/(?<asset>.*))?$", RegexOptions.CultureInvariant)]
     private static partial Regex UiPath();
 
     /// <summary>A file of the page (200 or 304), or the redirect to the page's folder.</summary>
-    private sealed class WebResult(int status, WebAsset? asset, string? location) : IActionResult
+    private sealed class WebResult(int status, WebAsset? asset, string? location, string? signInOrigin) : IActionResult
     {
         public async Task ExecuteResultAsync(ActionContext context)
         {
@@ -73,7 +101,7 @@ internal sealed partial class GetWebAsset
             response.Headers.ETag = asset!.ETag;
             if (asset.ContentType.StartsWith("text/html", StringComparison.Ordinal))
             {
-                response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(signInOrigin);
                 response.Headers["Referrer-Policy"] = "no-referrer";
             }
 
@@ -88,3 +116,9 @@ internal sealed partial class GetWebAsset
         }
     }
 }
+
+/// <summary>What the page needs to know before it signs in.</summary>
+internal sealed record WebConfig(WebSignIn? SignIn, int ExpiryWarningDays);
+
+/// <summary>OpenID Connect sign-in for the page: the provider, the page's (public) client id, and the scopes.</summary>
+internal sealed record WebSignIn(string Authority, string ClientId, string Scope);

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using BlueTokens.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace BlueTokens.BrowserTests;
+
+/// <summary>
+/// The page's production sign-in in a real browser: LocalHost configured as in Azure (no development key; admin
+/// JWTs verified with the keys of the <c>Auth__Authority</c>'s discovery document) and with
+/// <c>Auth__UiClientId</c>, against an OpenID Connect provider on loopback. The page must run the authorization
+/// code flow with PKCE, call the API with the access token it gets, and say clearly why a sign-in failed.
+/// </summary>
+[Collection(StackTests.Name)]
+public sealed class SignInTests(StackFixture stack) : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<string> _pageErrors = new();
+    private readonly string _tenant = $"sso-{Guid.NewGuid().ToString("N")[..8]}";
+    private FakeIdentityProvider? _provider;
+    private LocalHostProcess? _host;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public async Task InitializeAsync()
+    {
+        int port = ServerProcess.FreePort();
+        string page = $"http://127.0.0.1:{port}/api/ui/";
+        _provider = await FakeIdentityProvider.StartAsync(_tenant, redirectUri: page);
+        _host = await LocalHostProcess.StartAsync(stack, _tenant, TimeSpan.FromSeconds(30), port, new Dictionary<string, string>
+        {
+            ["Auth__SigningKey"] = "",
+            ["Auth__Authority"] = _provider.Authority,
+            ["Auth__Issuer"] = _provider.Authority,
+            ["Auth__Audience"] = FakeIdentityProvider.Audience,
+            ["Auth__UiClientId"] = FakeIdentityProvider.ClientId,
+            ["Auth__UiScope"] = "openid profile api://blue-token-service/admin",
+            ["Expiry__WarningDays"] = "100", // beyond the default 90-day lifetime: every new token is flagged
+        });
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(Chromium.LaunchOptions(Chromium.ExecutablePath()));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Administrator_SignsInAtTheIdentityProvider_AndManagesClientsWithItsToken()
+    {
+        var shots = new Screenshots("sign-in");
+        await using IBrowserContext context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 860 } });
+        context.SetDefaultTimeout(10_000);
+        IPage page = await NewPageAsync(context);
+
+        // Configured for a provider: the page offers it, not the development hints or a token field.
+        await page.GotoAsync(_host!.BaseUrl + "/api/ui/");
+        ILocator signIn = page.GetByRole(AriaRole.Button, new() { Name = "Sign in with your organization" });
+        await Expect(signIn).ToBeVisibleAsync();
+        await Expect(page.Locator("#sign-in-local")).ToBeHiddenAsync();
+        await Expect(page.Locator("#sign-in-form")).ToBeHiddenAsync();
+        await shots.TakeAsync(page, "provider");
+
+        // Out to the provider and back: code flow with PKCE, the code redeemed with its verifier.
+        await signIn.ClickAsync();
+        await Expect(page.Locator("#identity")).ToContainTextAsync(FakeIdentityProvider.Subject);
+        await Expect(page.Locator("#identity")).ToContainTextAsync(_tenant);
+        Assert.Equal(["authorize", "token issued"], _provider!.Events);
+        Assert.Equal(_host.BaseUrl + "/api/ui/", page.Url); // the code and state left the address bar
+        await Expect(page.Locator("#clients-state")).ToContainTextAsync("No clients yet");
+        await shots.TakeAsync(page, "signed-in");
+
+        // The API accepts the provider's access token: a client is created in the signed-in tenant, and its
+        // expiry is flagged by the service's own Expiry__WarningDays (100 days here, 90-day token).
+        await page.GetByLabel("Client Name").FillAsync("JDBC");
+        await page.GetByLabel("Client Role").FillAsync("reader");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate Token", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#token-dialog").GetByRole(AriaRole.Heading)).ToHaveTextAsync("New token for JDBC");
+        await page.Locator("#token-dialog").GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        ILocator row = page.Locator("#clients-body tr[data-client-name='JDBC']");
+        await Expect(row.Locator(".expiry-warning")).ToContainTextAsync("Expires in");
+        await shots.TakeAsync(page, "created-with-provider-token");
+
+        // Signing out forgets the token; signing in again goes through the provider again.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(signIn).ToBeVisibleAsync();
+        await Expect(page.Locator("#identity")).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('blue.adminToken')"));
+        await signIn.ClickAsync();
+        await Expect(page.Locator("#identity")).ToBeVisibleAsync();
+        await Expect(page.Locator("#identity")).ToContainTextAsync(FakeIdentityProvider.Subject);
+        await Expect(row).ToBeVisibleAsync();
+        Assert.Equal(["authorize", "token issued", "authorize", "token issued"], _provider.Events);
+
+        Assert.Empty(_pageErrors);
+    }
+
+    [Fact]
+    public async Task SignInResponses_NotStartedHere_OrRefused_AreExplained_AndNotRedeemed()
+    {
+        var shots = new Screenshots("sign-in-refusals");
+        await using IBrowserContext context = await _browser!.NewContextAsync();
+        context.SetDefaultTimeout(10_000);
+        IPage page = await NewPageAsync(context);
+
+        // A code this tab never asked for (a forged or replayed redirect) is not sent to the provider.
+        await page.GotoAsync(_host!.BaseUrl + "/api/ui/?code=ABC123&state=forged");
+        await Expect(page.Locator("#sign-in-reason")).ToContainTextAsync("does not match a sign-in started in this tab");
+        Assert.Equal(_host.BaseUrl + "/api/ui/", page.Url);
+        await Expect(page.Locator("#workspace")).ToBeHiddenAsync();
+        await shots.TakeAsync(page, "forged");
+
+        // The provider's refusal is shown in its own words.
+        await page.GotoAsync(_host.BaseUrl + "/api/ui/?error=access_denied&error_description=The+user+cancelled+the+sign-in.");
+        await Expect(page.Locator("#sign-in-reason")).ToContainTextAsync("The user cancelled the sign-in.");
+        await shots.TakeAsync(page, "refused");
+
+        Assert.DoesNotContain(_provider!.Events, e => e.StartsWith("token", StringComparison.Ordinal));
+        Assert.Empty(_pageErrors);
+    }
+
+    private async Task<IPage> NewPageAsync(IBrowserContext context)
+    {
+        IPage page = await context.NewPageAsync();
+        page.PageError += (_, error) => _pageErrors.Enqueue(error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                _pageErrors.Enqueue($"{message.Text} ({message.Location})");
+            }
+        };
+        return page;
+    }
+}

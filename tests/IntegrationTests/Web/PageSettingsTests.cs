@@ -1,0 +1,75 @@
+using System.Text.Json;
+using BlueTokens.IntegrationTests.Infrastructure;
+
+namespace BlueTokens.IntegrationTests.Web;
+
+/// <summary>
+/// <c>GET /api/ui/config.json</c>: how the page signs in and when it flags an expiry, from the service's settings;
+/// and the page's Content-Security-Policy, which must let it reach the identity provider and nothing else.
+/// </summary>
+[Collection(StackTests.Name)]
+public sealed class PageSettingsTests(StackFixture stack)
+{
+    [Fact]
+    public async Task Development_NoProvider_TheDefaultWarning_AndTheApiOnly()
+    {
+        await using var host = new LocalHostFactory(stack);
+        using HttpClient http = host.CreateClient();
+
+        using HttpResponseMessage config = await http.GetAsync("/api/ui/config.json");
+        using JsonDocument body = JsonDocument.Parse(await config.Content.ReadAsStringAsync());
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, config.StatusCode);
+        Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("signIn").ValueKind);
+        Assert.Equal(7, body.RootElement.GetProperty("expiryWarningDays").GetInt32());
+        Assert.Contains("connect-src 'self';", await PolicyAsync(http));
+    }
+
+    [Fact]
+    public async Task Provider_ItsSignIn_TheConfiguredWarning_AndItsOriginAllowed()
+    {
+        await using var host = new LocalHostFactory(stack, new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = "",
+            ["Auth:Authority"] = "https://login.example.com/tenant-1/v2.0/",
+            ["Auth:UiClientId"] = "page-client",
+            ["Auth:UiScope"] = "openid api://blue/admin",
+            ["Expiry:WarningDays"] = "14",
+        });
+        using HttpClient http = host.CreateClient();
+
+        using HttpResponseMessage config = await http.GetAsync("/api/ui/config.json");
+        using JsonDocument body = JsonDocument.Parse(await config.Content.ReadAsStringAsync());
+
+        JsonElement signIn = body.RootElement.GetProperty("signIn");
+        Assert.Equal("https://login.example.com/tenant-1/v2.0", signIn.GetProperty("authority").GetString());
+        Assert.Equal("page-client", signIn.GetProperty("clientId").GetString());
+        Assert.Equal("openid api://blue/admin", signIn.GetProperty("scope").GetString());
+        Assert.Equal(14, body.RootElement.GetProperty("expiryWarningDays").GetInt32());
+        Assert.Equal("no-cache", config.Headers.CacheControl?.ToString());
+        Assert.Contains("connect-src 'self' https://login.example.com;", await PolicyAsync(http));
+    }
+
+    [Theory]
+    [InlineData("", "page-client", "openid", "Auth__Authority")] // a provider to sign in at is required
+    [InlineData("https://login.example.com", "page-client", "api://blue/admin", "Auth__UiScope")] // not OpenID Connect
+    public async Task Provider_Misconfigured_StopsTheStartWithTheSettingNamed(string authority, string clientId, string scope, string setting)
+    {
+        await using var host = new LocalHostFactory(stack, new Dictionary<string, string?>
+        {
+            ["Auth:Authority"] = authority,
+            ["Auth:UiClientId"] = clientId,
+            ["Auth:UiScope"] = scope,
+        });
+
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => Task.FromResult(host.CreateClient()));
+        Assert.Contains(setting, error.ToString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> PolicyAsync(HttpClient http)
+    {
+        using HttpResponseMessage page = await http.GetAsync("/api/ui/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        return string.Join(' ', page.Headers.GetValues("Content-Security-Policy"));
+    }
+}
