@@ -21,20 +21,20 @@ internal sealed class TokenValidator(
     TimeProvider time,
     ValidationMetrics? metrics = null)
 {
-    public Task<ValidationResult> ValidateAsync(string? token, string source, CancellationToken cancellationToken = default) =>
+    public ValueTask<ValidationResult> ValidateAsync(string? token, string source, CancellationToken cancellationToken = default) =>
         ValidateAsync(token.AsSpan(), source, cancellationToken);
 
     /// <summary>
     /// Validates a token given as characters (a slice of the Authorization header: no string is made of it). It is
     /// hashed here, before anything waits; junk is refused without a cache read.
     /// </summary>
-    public Task<ValidationResult> ValidateAsync(ReadOnlySpan<char> token, string source, CancellationToken cancellationToken = default) =>
+    public ValueTask<ValidationResult> ValidateAsync(ReadOnlySpan<char> token, string source, CancellationToken cancellationToken = default) =>
         AccessToken.TryHash(token, out TokenHash hash) ? ValidateAsync(hash, source, cancellationToken) : RefuseJunkAsync(source);
 
-    private async Task<ValidationResult> RefuseJunkAsync(string source) =>
+    private async ValueTask<ValidationResult> RefuseJunkAsync(string source) =>
         Answered(await SpendAsync(ValidationResult.InvalidToken, source, options.Value.MaxFailuresPerMinute), "none");
 
-    private async Task<ValidationResult> ValidateAsync(TokenHash hash, string source, CancellationToken cancellationToken)
+    private async ValueTask<ValidationResult> ValidateAsync(TokenHash hash, string source, CancellationToken cancellationToken)
     {
         // One async method on the hit path (plus the cache's): each further level would be one more state machine
         // allocated per request once Redis makes it wait.
