@@ -20,15 +20,16 @@ internal static class Profile
         Run("kill", "-INT", perf.Id.ToString(CultureInfo.InvariantCulture));
         await perf.WaitForExitAsync();
 
+        string pid = hostPid.ToString(CultureInfo.InvariantCulture);
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"## {name}: CPU by process (share of all samples on all cores, idle included)");
         report.AppendLine(ByProcess(data, hostPid));
-        report.AppendLine(CultureInfo.InvariantCulture, $"## {name}: the host, functions by inclusive time (children), top 45");
-        report.AppendLine(Top(Run("perf", "report", "-i", data, "--pid", hostPid.ToString(CultureInfo.InvariantCulture),
-            "--children", "--sort", "sym", "-g", "none", "--percent-limit", "1.5", "--stdio"), 45));
-        report.AppendLine(CultureInfo.InvariantCulture, $"## {name}: the host, functions by self time, top 30");
-        report.AppendLine(Top(Run("perf", "report", "-i", data, "--pid", hostPid.ToString(CultureInfo.InvariantCulture),
-            "--no-children", "--sort", "dso,sym", "-g", "none", "--percent-limit", "0.7", "--stdio"), 30));
+        report.AppendLine(CultureInfo.InvariantCulture, $"## {name}: the host's samples by where the code lives (kernel, JIT-compiled .NET, runtime, libraries)");
+        report.AppendLine(Top(Run("perf", "report", "-i", data, "--pid", pid, "--no-children", "--sort", "dso", "-g", "none", "--stdio"), 8));
+        report.AppendLine(CultureInfo.InvariantCulture, $"## {name}: the host's .NET methods by inclusive time (children), top 40");
+        report.AppendLine(Top(Managed(Run("perf", "report", "-i", data, "--pid", pid, "--children", "--sort", "sym", "-g", "none", "--percent-limit", "0.3", "--stdio")), 40));
+        report.AppendLine(CultureInfo.InvariantCulture, $"## {name}: the host's functions by self time, top 30");
+        report.AppendLine(Top(Run("perf", "report", "-i", data, "--pid", pid, "--no-children", "--sort", "sym", "-g", "none", "--percent-limit", "0.2", "--stdio"), 30));
         string path = Path.Combine(directory, $"{name}.profile.txt");
         await File.WriteAllTextAsync(path, report.ToString());
         return path;
@@ -86,6 +87,11 @@ internal static class Profile
             _ => comm,
         };
     }
+
+    // Lines naming a .NET method ("[Assembly] Namespace.Type::Method"), tier suffixes dropped for reading.
+    private static string Managed(string report) =>
+        string.Join('\n', report.Split('\n').Where(line => line.Contains("::", StringComparison.Ordinal))
+            .Select(line => line.Replace("[OptimizedTier1]", "", StringComparison.Ordinal).Replace("instance ", "", StringComparison.Ordinal)));
 
     private static string Top(string report, int lines) =>
         string.Join('\n', report.Split('\n').Where(line => line.Length > 0 && !line.StartsWith('#')).Take(lines));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
@@ -9,9 +10,14 @@ namespace BlueTokens.LocalHost;
 /// <summary>
 /// Calls a function method as the worker would: a new instance of its class from the invocation's services,
 /// and arguments from what both hosts can give (the request, route values, a timer's state, a cancellation token).
+/// What reflection tells about a function (its parameters, how to construct its class) is read once per function,
+/// not per request: LocalHost's own cost should not blur what the functions cost (bench/RESULTS.md).
 /// </summary>
 internal static class FunctionInvoker
 {
+    private static readonly ConcurrentDictionary<MethodInfo, Plan> Plans = new();
+    private static readonly ConcurrentDictionary<Type, PropertyInfo?> ResultProperties = new();
+
     public static Task<object?> InvokeHttpAsync(HttpFunction function, HttpContext context) =>
         InvokeAsync(function, context.RequestServices, parameter => BindHttp(function, parameter, context));
 
@@ -23,10 +29,16 @@ internal static class FunctionInvoker
 
     private static async Task<object?> InvokeAsync(FunctionDescriptor function, IServiceProvider services, Func<ParameterInfo, object?> bind)
     {
-        object? instance = function.Method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, function.DeclaringType);
+        Plan plan = Plans.GetOrAdd(function.Method, static (method, type) => Plan.Of(method, type), function.DeclaringType);
+        object? instance = plan.Create?.Invoke(services, null);
         try
         {
-            object?[] arguments = function.Method.GetParameters().Select(bind).ToArray();
+            object?[] arguments = new object?[plan.Parameters.Length];
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                arguments[i] = bind(plan.Parameters[i]);
+            }
+
             object? returned;
             try
             {
@@ -56,7 +68,7 @@ internal static class FunctionInvoker
 
     private static object? BindHttp(HttpFunction function, ParameterInfo parameter, HttpContext context)
     {
-        if (parameter.GetCustomAttribute<HttpTriggerAttribute>() is not null)
+        if (Plans[function.Method].IsTrigger(parameter))
         {
             return context.Request;
         }
@@ -90,10 +102,9 @@ internal static class FunctionInvoker
         {
             case Task task:
                 await task;
-                Type taskType = task.GetType();
-                return taskType.IsGenericType && taskType.GetGenericArguments()[0].Name != "VoidTaskResult"
-                    ? taskType.GetProperty(nameof(Task<object>.Result))!.GetValue(task)
-                    : null;
+                return ResultProperties.GetOrAdd(task.GetType(), static type => type.IsGenericType && type.GetGenericArguments()[0].Name != "VoidTaskResult"
+                    ? type.GetProperty(nameof(Task<object>.Result))
+                    : null)?.GetValue(task);
             case ValueTask valueTask:
                 await valueTask;
                 return null;
@@ -108,4 +119,23 @@ internal static class FunctionInvoker
     private static NotSupportedException Unbindable(FunctionDescriptor function, ParameterInfo parameter) =>
         new($"Function {function.Name}: LocalHost cannot bind parameter '{parameter.Name}' of type {parameter.ParameterType.Name}. "
             + "Functions take only HttpRequest, route values, TimerInfo and CancellationToken, with services injected into the class.");
+
+    /// <summary>What reflection says of one function, read once: its parameters, which is the trigger, how to make its class.</summary>
+    private sealed class Plan(ParameterInfo[] parameters, ParameterInfo? trigger, ObjectFactory? create)
+    {
+        public ParameterInfo[] Parameters => parameters;
+
+        public ObjectFactory? Create => create;
+
+        public bool IsTrigger(ParameterInfo parameter) => ReferenceEquals(parameter, trigger);
+
+        public static Plan Of(MethodInfo method, Type declaringType)
+        {
+            ParameterInfo[] parameters = method.GetParameters();
+            return new Plan(
+                parameters,
+                parameters.FirstOrDefault(parameter => parameter.GetCustomAttribute<HttpTriggerAttribute>() is not null),
+                method.IsStatic ? null : ActivatorUtilities.CreateFactory(declaringType, Type.EmptyTypes));
+        }
+    }
 }
