@@ -23,14 +23,25 @@ internal sealed partial class LastUseRecorder(ClientStore store, IOptions<Valida
     /// </summary>
     public void Record(string tenantId, string clientId, DateTimeOffset at)
     {
-        LastUse use = _uses.TryGetValue((tenantId, clientId), out LastUse? noted) ? noted : _uses.GetOrAdd((tenantId, clientId), static _ => new LastUse());
-        use.Advance(at.UtcTicks);
+        (string, string) key = (tenantId, clientId);
+        while (true)
+        {
+            LastUse use = _uses.TryGetValue(key, out LastUse? noted) ? noted : _uses.GetOrAdd(key, static _ => new LastUse());
+            if (use.Advance(at.UtcTicks))
+            {
+                return;
+            }
+
+            // A flush retired this cell while we held it: take it out (if it is still listed) and note in a new one.
+            _uses.TryRemove(new KeyValuePair<(string, string), LastUse>(key, use));
+        }
     }
 
     /// <summary>
     /// Writes every noted use, grouped by tenant into transactions of up to 100 rows (the entity group limit), so
     /// that a flush costs one request per hundred active clients rather than one per client. Returns how many
-    /// client rows were written. A client with no use since the last flush is forgotten (its row is current).
+    /// client rows were written. A client with no use since the last flush is forgotten (its row is current): its
+    /// cell is retired first, so that a use noted in it at that moment goes to a new cell instead of being lost.
     /// </summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -42,9 +53,9 @@ internal sealed partial class LastUseRecorder(ClientStore store, IOptions<Valida
             {
                 taken.Add((key.TenantId, key.ClientId, new DateTimeOffset(ticks, TimeSpan.Zero)));
             }
-            else if (_uses.TryRemove(new(key, use)) && use.Take() is var late && late != 0)
+            else if (use.TryRetire())
             {
-                Record(key.TenantId, key.ClientId, new DateTimeOffset(late, TimeSpan.Zero)); // noted while it was being removed
+                _uses.TryRemove(new KeyValuePair<(string, string), LastUse>(key, use));
             }
         }
 
@@ -92,27 +103,57 @@ internal sealed partial class LastUseRecorder(ClientStore store, IOptions<Valida
     private static partial void LogFlushFailed(ILogger logger, int status);
 }
 
-/// <summary>The latest use of one client not yet written: UTC ticks, 0 for none.</summary>
+/// <summary>
+/// The latest use of one client not yet written: UTC ticks, 0 for none, or retired (a flush found it empty and is
+/// removing it: nothing more may be noted in it).
+/// </summary>
 internal sealed class LastUse
 {
+    private const long Retired = -1;
+
     private long _ticks;
 
-    /// <summary>Moves the noted time forward to <paramref name="ticks"/>, never back.</summary>
-    public void Advance(long ticks)
+    /// <summary>Moves the noted time forward to <paramref name="ticks"/>, never back; false when the cell is retired.</summary>
+    public bool Advance(long ticks)
     {
         long seen = Volatile.Read(ref _ticks);
-        while (ticks > seen)
+        while (seen != Retired)
         {
+            if (ticks <= seen)
+            {
+                return true;
+            }
+
             long found = Interlocked.CompareExchange(ref _ticks, ticks, seen);
             if (found == seen)
             {
-                return;
+                return true;
             }
 
             seen = found;
         }
+
+        return false;
     }
 
-    /// <summary>The noted time, leaving none.</summary>
-    public long Take() => Interlocked.Exchange(ref _ticks, 0);
+    /// <summary>The noted time, leaving none; 0 when there is none.</summary>
+    public long Take()
+    {
+        long seen = Volatile.Read(ref _ticks);
+        while (seen > 0)
+        {
+            long found = Interlocked.CompareExchange(ref _ticks, 0, seen);
+            if (found == seen)
+            {
+                return seen;
+            }
+
+            seen = found;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Retires an empty cell; false when a use was noted in it meanwhile (it stays, for the next flush).</summary>
+    public bool TryRetire() => Interlocked.CompareExchange(ref _ticks, Retired, 0) == 0;
 }
