@@ -17,7 +17,7 @@ internal static class CacheKeys
     /// </summary>
     public static RedisKey Token(in TokenHash hash)
     {
-        ReadOnlySpan<byte> prefix = "blue:tok:"u8;
+        ReadOnlySpan<byte> prefix = "blue:tok:"u8; // Prefix + "tok:", as UTF-8 (a test holds the two forms equal)
         byte[] key = new byte[prefix.Length + TokenHash.Size * 2];
         prefix.CopyTo(key);
         Convert.TryToHexStringLower(hash.Bytes, key.AsSpan(prefix.Length), out _);

@@ -77,10 +77,13 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
 
     private readonly CacheOptions _options = options.Value;
 
-    // KEYS: generation key. Redis's clock and the generation in one atomic read.
+    // KEYS: generation key. ARGV: a new generation id. Redis's clock and the generation in one atomic step; a
+    // generation is started where there is none, so that a fill always presents one and a later emptying of Redis
+    // (which removes it) always refuses that fill.
     private const string ClockScript = """
         local t = redis.call('TIME')
-        return {t[1], t[2], redis.call('GET', KEYS[1]) or ''}
+        redis.call('SET', KEYS[1], ARGV[1], 'NX')
+        return {t[1], t[2], redis.call('GET', KEYS[1])}
         """;
 
     private static readonly CacheLookup Unavailable = new(false, false, TimeSpan.Zero, default);
@@ -131,7 +134,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
     /// </summary>
     public virtual async Task<CacheClock?> ReadClockAsync()
     {
-        RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(ClockScript, [CacheKeys.Generation]));
+        RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(ClockScript, [CacheKeys.Generation], [NewGeneration()]));
         if (result is null)
         {
             return null;
@@ -191,7 +194,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
         RedisResult? result = await TryAsync(database => database.ScriptEvaluateAsync(
             PutScript,
             [CacheKeys.Token(tokenHash), CacheKeys.Generation],
-            [version, $"{version}|{payload}", ttl, mode, readAtMs, (long)_options.FillDeadline.TotalMilliseconds, generation, Guid.NewGuid().ToString("N")]));
+            [version, $"{version}|{payload}", ttl, mode, readAtMs, (long)_options.FillDeadline.TotalMilliseconds, generation, NewGeneration()]));
         return result is not null;
     }
 
@@ -217,6 +220,8 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, I
             return default;
         }
     }
+
+    private static string NewGeneration() => Guid.NewGuid().ToString("N");
 
     private static bool IsRedisFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
 

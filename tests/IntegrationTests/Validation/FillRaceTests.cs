@@ -38,17 +38,23 @@ public sealed class FillRaceTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("disable", "disabled", false)]
-    [InlineData("delete", "invalid_token", false)]
-    [InlineData("regenerate", "invalid_token", false)]
-    [InlineData("disable", "disabled", true)] // and Redis is flushed after the revocation reached it
-    [InlineData("delete", "invalid_token", true)]
-    public async Task HeldFill_ThatReadBeforeARevocation_DoesNotReviveTheToken(string revocation, string expected, bool flushAfterRevoke)
+    [InlineData("disable", "disabled", false, false)]
+    [InlineData("delete", "invalid_token", false, false)]
+    [InlineData("regenerate", "invalid_token", false, false)]
+    [InlineData("disable", "disabled", true, false)] // and Redis is flushed after the revocation reached it
+    [InlineData("delete", "invalid_token", true, false)]
+    [InlineData("disable", "disabled", true, true)] // and also emptied before the validate read: no generation yet
+    [InlineData("delete", "invalid_token", true, true)]
+    public async Task HeldFill_ThatReadBeforeARevocation_DoesNotReviveTheToken(string revocation, string expected, bool flushAfterRevoke, bool flushBeforeRead)
     {
         var admin = new AdminApi(_admins.CreateClient(), $"tenant-{Guid.NewGuid():N}");
         AdminApi.Created client = await admin.CreateAsync("BI");
         var connector = new Connector(_validators.CreateClient());
         await _redis.DeleteAsync(RedisProbe.TokenKey(client.Token)); // force the next validate to miss
+        if (flushBeforeRead)
+        {
+            await _redis.FlushAllAsync(); // the validate finds no generation: it must start one, not present none
+        }
 
         Task held = _gate.HoldNextAsync(RedisProbe.TokenHash(client.Token));
         Task<Connector.Answer> racing = connector.ValidateAsync(client.Token);
