@@ -65,8 +65,8 @@ param authAdminRole string = 'TokenAdmin'
 @description('Client id of the Access Token Management page at the OIDC authority: a public client (single-page application) whose redirect URI is https://<app>.azurewebsites.net/api/ui/ (Auth__UiClientId). Empty: the page asks for a pasted bearer token.')
 param authUiClientId string = ''
 
-@description('Scopes the page asks for; they must give an access token for authAudience, e.g. openid profile api://<api-app-id>/<scope> (Auth__UiScope).')
-param authUiScope string = 'openid profile'
+@description('Scopes the page asks for: openid and the API scope, so that the access token is for authAudience, e.g. openid profile api://<api-app-id>/<scope> (Auth__UiScope). Required with authUiClientId.')
+param authUiScope string = ''
 
 @secure()
 @minLength(44)

@@ -74,20 +74,20 @@ async function loadSettings() {
 }
 
 async function start() {
+  // A sign-in that could not be completed does not end a session this tab already has: it is only reported.
+  let signInProblem = null;
   try {
     const issued = await completeSignIn();
     if (issued) {
       setToken(issued);
     }
   } catch (error) {
-    clearToken();
-    showSignedOut(error.message);
-    return;
+    signInProblem = error.message;
   }
 
   const token = takeTokenFromUrl();
   if (!token) {
-    showSignedOut("You are not signed in.");
+    showSignedOut(signInProblem ?? "You are not signed in.");
     return;
   }
 
@@ -107,6 +107,10 @@ async function start() {
   byId("identity").hidden = false;
   byId("signed-out").hidden = true;
   byId("workspace").hidden = false;
+  if (signInProblem) {
+    alertError(signInProblem);
+  }
+
   loadClients(true);
 }
 
@@ -128,6 +132,16 @@ function signOut(reason) {
 }
 
 byId("sign-out").addEventListener("click", () => signOut("You signed out."));
+
+// Back from the provider's page without signing in: a page restored from the back-forward cache offers the button again.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    byId("sign-in-button").disabled = false;
+    if (byId("sign-in-reason").textContent.startsWith("Taking you")) {
+      byId("sign-in-reason").textContent = "You are not signed in.";
+    }
+  }
+});
 
 byId("sign-in-button").addEventListener("click", async () => {
   const button = byId("sign-in-button");

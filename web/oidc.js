@@ -18,9 +18,14 @@ export async function beginSignIn(signIn) {
     verifier, state, nonce, redirectUri, tokenEndpoint: discovery.token_endpoint, clientId: signIn.clientId,
   }));
 
+  // The code comes back in the fragment where the provider allows it: a fragment never reaches a server, so the
+  // code is not written to any request log (PKCE makes it useless without the verifier, but it need not travel).
+  const modes = discovery.response_modes_supported;
+  const responseMode = !Array.isArray(modes) || modes.includes("fragment") ? "fragment" : "query";
   const authorize = new URL(discovery.authorization_endpoint);
   for (const [name, value] of Object.entries({
     response_type: "code",
+    response_mode: responseMode,
     client_id: signIn.clientId,
     redirect_uri: redirectUri,
     scope: signIn.scope,
@@ -42,27 +47,25 @@ export async function beginSignIn(signIn) {
  * else, so that the code is not kept in the history.
  */
 export async function completeSignIn() {
-  const returned = new URLSearchParams(window.location.search);
+  const fromFragment = new URLSearchParams(window.location.hash.slice(1));
+  const returned = fromFragment.has("code") || fromFragment.has("error") ? fromFragment : new URLSearchParams(window.location.search);
   if (!returned.has("code") && !returned.has("error")) {
     return null;
   }
 
-  const rest = new URLSearchParams(window.location.search);
-  for (const name of responseParameters) {
-    rest.delete(name);
+  const query = withoutResponse(window.location.search);
+  const fragment = withoutResponse(window.location.hash);
+  window.history.replaceState(window.history.state, "", window.location.pathname + (query ? `?${query}` : "") + (fragment ? `#${fragment}` : ""));
+
+  // The state first: a response this tab did not ask for is refused before anything in it is shown or used.
+  const pending = takePending();
+  if (!pending || !returned.get("state") || returned.get("state") !== pending.state) {
+    throw new SignInError("This sign-in response does not match a sign-in started in this tab; sign in again.");
   }
 
-  const query = rest.toString();
-  window.history.replaceState(window.history.state, "", window.location.pathname + (query ? `?${query}` : "") + window.location.hash);
-
-  const pending = takePending();
   if (returned.get("error")) {
     const detail = returned.get("error_description") || returned.get("error");
-    throw new Error(`The identity provider did not sign you in: ${detail}`);
-  }
-
-  if (!pending || !returned.get("state") || returned.get("state") !== pending.state) {
-    throw new Error("This sign-in response does not match a sign-in started in this tab; sign in again.");
+    throw new SignInError(`The identity provider did not sign you in: ${detail}`);
   }
 
   let response;
@@ -79,20 +82,33 @@ export async function completeSignIn() {
       }),
     });
   } catch {
-    throw new Error("The identity provider could not be reached to finish the sign-in; check your connection and sign in again.");
+    throw new SignInError("The identity provider could not be reached to finish the sign-in; check your connection and sign in again.");
   }
 
   const body = await response.json().catch(() => ({}));
   if (!response.ok || typeof body.access_token !== "string") {
     const detail = body.error_description || body.error || `HTTP ${response.status}`;
-    throw new Error(`The identity provider did not issue a token: ${detail}`);
+    throw new SignInError(`The identity provider did not issue a token: ${detail}`);
   }
 
   if (typeof body.id_token === "string" && claimsOf(body.id_token)?.nonce !== pending.nonce) {
-    throw new Error("The identity provider's answer is not for this sign-in (nonce mismatch); sign in again.");
+    throw new SignInError("The identity provider's answer is not for this sign-in (nonce mismatch); sign in again.");
   }
 
   return body.access_token;
+}
+
+/** Why a sign-in could not be completed, in words for the administrator. */
+export class SignInError extends Error {}
+
+/** A query or fragment without the parameters of an authorization response. */
+function withoutResponse(part) {
+  const parameters = new URLSearchParams(part.replace(/^[?#]/, ""));
+  for (const name of responseParameters) {
+    parameters.delete(name);
+  }
+
+  return parameters.toString();
 }
 
 /** The page's own address, without query or fragment: the redirect URI to register at the provider. */

@@ -48,6 +48,15 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
     /// <summary>What happened, in order: "authorize", "token issued", or a refusal with its reason.</summary>
     public IReadOnlyCollection<string> Events => _events;
 
+    /// <summary>The <c>response_mode</c> of the last authorization request ("query" when absent).</summary>
+    public string? LastResponseMode { get; private set; }
+
+    /// <summary>When set, the next authorization is refused with this description (access_denied, state echoed).</summary>
+    public string? DenyNext { get; set; }
+
+    /// <summary>When set, the next ID token carries a nonce other than the one asked for.</summary>
+    public bool WrongNonceNext { get; set; }
+
     public static async Task<FakeIdentityProvider> StartAsync(string tenant, string redirectUri)
     {
         int port = ServerProcess.FreePort();
@@ -82,6 +91,7 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
             ["subject_types_supported"] = new[] { "public" },
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
             ["code_challenge_methods_supported"] = new[] { "S256" },
+            ["response_modes_supported"] = new[] { "query", "fragment" },
         }));
 
         app.MapGet("/jwks", () =>
@@ -107,10 +117,23 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
                 return Results.BadRequest(refusal);
             }
 
+            // The response goes where the client asked: the fragment (never sent to a server) or the query.
+            LastResponseMode = q["response_mode"].ToString() is { Length: > 0 } mode ? mode : "query";
+            char separator = LastResponseMode == "fragment" ? '#' : '?';
+            string state = Uri.EscapeDataString(q["state"]!);
+            if (DenyNext is { } denial)
+            {
+                DenyNext = null;
+                _events.Enqueue("authorize denied");
+                return Results.Redirect($"{RedirectUri}{separator}error=access_denied&error_description={Uri.EscapeDataString(denial)}&state={state}");
+            }
+
             string code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-            _grants[code] = new Grant(q["code_challenge"]!, q["redirect_uri"]!, q["nonce"].ToString());
+            string nonce = WrongNonceNext ? "not-the-nonce-asked-for" : q["nonce"].ToString();
+            WrongNonceNext = false;
+            _grants[code] = new Grant(q["code_challenge"]!, q["redirect_uri"]!, nonce);
             _events.Enqueue("authorize");
-            return Results.Redirect($"{RedirectUri}?code={code}&state={Uri.EscapeDataString(q["state"]!)}&session_state=s1");
+            return Results.Redirect($"{RedirectUri}{separator}code={code}&state={state}&session_state=s1");
         });
 
         app.MapPost("/token", async (HttpRequest request) =>

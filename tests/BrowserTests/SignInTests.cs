@@ -80,6 +80,7 @@ public sealed class SignInTests(StackFixture stack) : IAsyncLifetime
         await Expect(page.Locator("#identity")).ToContainTextAsync(FakeIdentityProvider.Subject);
         await Expect(page.Locator("#identity")).ToContainTextAsync(_tenant);
         Assert.Equal(["authorize", "token issued"], _provider!.Events);
+        Assert.Equal("fragment", _provider.LastResponseMode); // the code never travels to a server
         Assert.Equal(_host.BaseUrl + "/api/ui/", page.Url); // the code and state left the address bar
         await Expect(page.Locator("#clients-state")).ToContainTextAsync("No clients yet");
         await shots.TakeAsync(page, "signed-in");
@@ -110,26 +111,48 @@ public sealed class SignInTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SignInResponses_NotStartedHere_OrRefused_AreExplained_AndNotRedeemed()
+    public async Task SignInsThatFail_AreExplained_AndNothingIsRedeemedOrLost()
     {
         var shots = new Screenshots("sign-in-refusals");
         await using IBrowserContext context = await _browser!.NewContextAsync();
         context.SetDefaultTimeout(10_000);
         IPage page = await NewPageAsync(context);
+        ILocator reason = page.Locator("#sign-in-reason");
+        ILocator signIn = page.GetByRole(AriaRole.Button, new() { Name = "Sign in with your organization" });
 
-        // A code this tab never asked for (a forged or replayed redirect) is not sent to the provider.
-        await page.GotoAsync(_host!.BaseUrl + "/api/ui/?code=ABC123&state=forged");
-        await Expect(page.Locator("#sign-in-reason")).ToContainTextAsync("does not match a sign-in started in this tab");
+        // A response this tab never asked for (a forged or replayed redirect): refused before its text is shown.
+        await page.GotoAsync(_host!.BaseUrl + "/api/ui/#error=access_denied&error_description=Call+0800+now&state=forged");
+        await Expect(reason).ToContainTextAsync("does not match a sign-in started in this tab");
+        await Expect(reason).Not.ToContainTextAsync("0800");
+        await page.GotoAsync(_host.BaseUrl + "/api/ui/?code=ABC123&state=forged");
+        await Expect(reason).ToContainTextAsync("does not match a sign-in started in this tab");
         Assert.Equal(_host.BaseUrl + "/api/ui/", page.Url);
         await Expect(page.Locator("#workspace")).ToBeHiddenAsync();
         await shots.TakeAsync(page, "forged");
 
-        // The provider's refusal is shown in its own words.
-        await page.GotoAsync(_host.BaseUrl + "/api/ui/?error=access_denied&error_description=The+user+cancelled+the+sign-in.");
-        await Expect(page.Locator("#sign-in-reason")).ToContainTextAsync("The user cancelled the sign-in.");
+        // The provider refuses (the user cancelled): its own words, for this tab's sign-in.
+        _provider!.DenyNext = "The user cancelled the sign-in.";
+        await signIn.ClickAsync();
+        await Expect(reason).ToContainTextAsync("The identity provider did not sign you in: The user cancelled the sign-in.");
         await shots.TakeAsync(page, "refused");
 
-        Assert.DoesNotContain(_provider!.Events, e => e.StartsWith("token", StringComparison.Ordinal));
+        // An ID token for another sign-in (nonce mismatch): not accepted, though the code was redeemed.
+        _provider.WrongNonceNext = true;
+        await signIn.ClickAsync();
+        await Expect(reason).ToContainTextAsync("nonce mismatch");
+        await Expect(page.Locator("#workspace")).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('blue.adminToken')"));
+
+        // Signed in, a forged response does not end the session: it is reported, and the work goes on.
+        await signIn.ClickAsync();
+        await Expect(page.Locator("#identity")).ToBeVisibleAsync();
+        await page.GotoAsync(_host.BaseUrl + "/api/ui/?code=ABC123&state=forged");
+        await Expect(page.Locator("#alert")).ToContainTextAsync("does not match a sign-in started in this tab");
+        await Expect(page.Locator("#identity")).ToContainTextAsync(FakeIdentityProvider.Subject);
+        await Expect(page.Locator("#clients-state")).ToContainTextAsync("No clients yet");
+        await shots.TakeAsync(page, "forged-while-signed-in");
+
+        Assert.Equal(["authorize denied", "authorize", "token issued", "authorize", "token issued"], _provider.Events);
         Assert.Empty(_pageErrors);
     }
 

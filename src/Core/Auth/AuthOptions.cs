@@ -25,6 +25,18 @@ internal sealed class AuthOptions
     /// </summary>
     public string? UiClientId { get; set; }
 
-    /// <summary>The scopes the page asks for; they must yield an access token for <see cref="Audience"/>.</summary>
-    public string UiScope { get; set; } = "openid profile";
+    /// <summary>
+    /// The scopes the page asks for: <c>openid</c> and the API's own scope, so that the access token is for
+    /// <see cref="Audience"/> (with only the OpenID scopes, Microsoft Entra ID issues a token for Microsoft Graph).
+    /// </summary>
+    public string UiScope { get; set; } = "";
+
+    /// <summary>
+    /// Origins besides the authority's that the page must reach to sign in (space-separated), where the provider's
+    /// token endpoint lives elsewhere (Google: https://oauth2.googleapis.com). The page's CSP allows only these.
+    /// </summary>
+    public string UiConnectOrigins { get; set; } = "";
+
+    /// <summary>The OpenID Connect scopes that say who signs in but give no access to an API.</summary>
+    public static readonly string[] IdentityScopes = ["openid", "profile", "email", "offline_access", "address", "phone"];
 }

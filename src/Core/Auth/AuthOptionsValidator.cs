@@ -50,9 +50,21 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : Setti
             fail("Auth__Authority", "required (an absolute URL of the identity provider) when Auth__UiClientId is set: the page signs in there.");
         }
 
-        if (!string.IsNullOrWhiteSpace(options.UiClientId) && !options.UiScope.Split(' ').Contains("openid"))
+        string[] scopes = options.UiScope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (!string.IsNullOrWhiteSpace(options.UiClientId)
+            && (!scopes.Contains("openid") || scopes.All(scope => AuthOptions.IdentityScopes.Contains(scope))))
         {
-            fail("Auth__UiScope", "must include openid when Auth__UiClientId is set.");
+            fail("Auth__UiScope", "required when Auth__UiClientId is set: openid and the API's scope, so that the page gets an access token for "
+                + "Auth__Audience (for example `openid profile api://<api-app-id>/<scope>`).");
+        }
+
+        foreach (string origin in options.UiConnectOrigins.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("https" or "http")
+                || uri.GetLeftPart(UriPartial.Authority) != origin.TrimEnd('/'))
+            {
+                fail("Auth__UiConnectOrigins", $"'{origin}' is not an origin (scheme, host and port only, e.g. https://oauth2.googleapis.com).");
+            }
         }
     }
 

@@ -24,8 +24,8 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
     // Both hosts route on the template; the file name is read from the path rather than bound as a route value,
     // because an empty catch-all ("/api/ui/") gives no route value that every host binds alike.
     // connect-src: the API, and the identity provider's origin when the page signs in there.
-    private static string ContentSecurityPolicy(string? signInOrigin) =>
-        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{(signInOrigin is null ? "" : " " + signInOrigin)}; "
+    private static string ContentSecurityPolicy(string? signInOrigins) =>
+        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{(signInOrigins is null ? "" : " " + signInOrigins)}; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     [Function(nameof(GetWebAsset))]
@@ -60,7 +60,7 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
         bool unchanged = request.Headers.IfNoneMatch
             .SelectMany(value => (value ?? "").Split(',', StringSplitOptions.TrimEntries))
             .Any(tag => tag == asset.ETag || tag == "*");
-        return new WebResult(unchanged ? StatusCodes.Status304NotModified : StatusCodes.Status200OK, asset, null, SignInOrigin());
+        return new WebResult(unchanged ? StatusCodes.Status304NotModified : StatusCodes.Status200OK, asset, null, SignInOrigins());
     }
 
     private WebConfig Config()
@@ -72,17 +72,20 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
         return new WebConfig(signIn, expiry.Value.WarningDays);
     }
 
-    /// <summary>The identity provider's origin, which the page must be allowed to reach (discovery, token endpoint).</summary>
-    private string? SignInOrigin() =>
+    /// <summary>The origins the page must be allowed to reach to sign in: the provider's (discovery, token endpoint) and any others configured.</summary>
+    private string? SignInOrigins() =>
         !string.IsNullOrWhiteSpace(auth.Value.UiClientId) && Uri.TryCreate(auth.Value.Authority, UriKind.Absolute, out Uri? authority)
-            ? authority.GetLeftPart(UriPartial.Authority)
+            ? string.Join(' ', auth.Value.UiConnectOrigins.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(origin => origin.TrimEnd('/'))
+                .Prepend(authority.GetLeftPart(UriPartial.Authority))
+                .Distinct(StringComparer.Ordinal))
             : null;
 
     [GeneratedRegex(@"^.*?/ui(?:/(?<asset>.*))?$", RegexOptions.CultureInvariant)]
     private static partial Regex UiPath();
 
     /// <summary>A file of the page (200 or 304), or the redirect to the page's folder.</summary>
-    private sealed class WebResult(int status, WebAsset? asset, string? location, string? signInOrigin) : IActionResult
+    private sealed class WebResult(int status, WebAsset? asset, string? location, string? signInOrigins) : IActionResult
     {
         public async Task ExecuteResultAsync(ActionContext context)
         {
@@ -101,7 +104,7 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
             response.Headers.ETag = asset!.ETag;
             if (asset.ContentType.StartsWith("text/html", StringComparison.Ordinal))
             {
-                response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(signInOrigin);
+                response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(signInOrigins);
                 response.Headers["Referrer-Policy"] = "no-referrer";
             }
 

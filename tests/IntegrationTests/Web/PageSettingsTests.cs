@@ -34,6 +34,7 @@ public sealed class PageSettingsTests(StackFixture stack)
             ["Auth:Authority"] = "https://login.example.com/tenant-1/v2.0/",
             ["Auth:UiClientId"] = "page-client",
             ["Auth:UiScope"] = "openid api://blue/admin",
+            ["Auth:UiConnectOrigins"] = "https://oauth2.example.net https://login.example.com",
             ["Expiry:WarningDays"] = "14",
         });
         using HttpClient http = host.CreateClient();
@@ -47,19 +48,24 @@ public sealed class PageSettingsTests(StackFixture stack)
         Assert.Equal("openid api://blue/admin", signIn.GetProperty("scope").GetString());
         Assert.Equal(14, body.RootElement.GetProperty("expiryWarningDays").GetInt32());
         Assert.Equal("no-cache", config.Headers.CacheControl?.ToString());
-        Assert.Contains("connect-src 'self' https://login.example.com;", await PolicyAsync(http));
+        Assert.Contains("connect-src 'self' https://login.example.com https://oauth2.example.net;", await PolicyAsync(http));
     }
 
     [Theory]
     [InlineData("", "page-client", "openid", "Auth__Authority")] // a provider to sign in at is required
     [InlineData("https://login.example.com", "page-client", "api://blue/admin", "Auth__UiScope")] // not OpenID Connect
-    public async Task Provider_Misconfigured_StopsTheStartWithTheSettingNamed(string authority, string clientId, string scope, string setting)
+    [InlineData("https://login.example.com", "page-client", "openid profile", "Auth__UiScope")] // no access to the API
+    [InlineData("https://login.example.com", "page-client", "", "Auth__UiScope")]
+    [InlineData("https://login.example.com", "page-client", "openid api://blue/admin", "Auth__UiConnectOrigins", "https://oauth2.example.net/token")]
+    [InlineData("https://login.example.com", "page-client", "openid api://blue/admin", "Auth__UiConnectOrigins", "oauth2.example.net")]
+    public async Task Provider_Misconfigured_StopsTheStartWithTheSettingNamed(string authority, string clientId, string scope, string setting, string origins = "")
     {
         await using var host = new LocalHostFactory(stack, new Dictionary<string, string?>
         {
             ["Auth:Authority"] = authority,
             ["Auth:UiClientId"] = clientId,
             ["Auth:UiScope"] = scope,
+            ["Auth:UiConnectOrigins"] = origins,
         });
 
         Exception error = await Assert.ThrowsAnyAsync<Exception>(() => Task.FromResult(host.CreateClient()));
