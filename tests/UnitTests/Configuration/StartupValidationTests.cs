@@ -50,6 +50,44 @@ public sealed class StartupValidationTests
         Assert.Contains($"Setting {named}:", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, "openid api://blue/admin", "", "Auth__Authority")] // the page must have a provider to sign in at
+    [InlineData("https://login.example.com", "api://blue/admin", "", "Auth__UiScope")] // not OpenID Connect
+    [InlineData("https://login.example.com", "openid profile", "", "Auth__UiScope")] // no access to the API
+    [InlineData("https://login.example.com", "", "", "Auth__UiScope")]
+    [InlineData("https://login.example.com", "openid api://blue/admin", "https://oauth2.example.net/token", "Auth__UiConnectOrigins")]
+    [InlineData("https://login.example.com", "openid api://blue/admin", "oauth2.example.net", "Auth__UiConnectOrigins")]
+    public async Task Start_StopsOnAPageSignInThatCannotWork(string? authority, string scope, string origins, string named)
+    {
+        var settings = new Dictionary<string, string?>(ValidSettings)
+        {
+            ["Auth:Authority"] = authority,
+            ["Auth:UiClientId"] = "page-client",
+            ["Auth:UiScope"] = scope,
+            ["Auth:UiConnectOrigins"] = origins,
+        };
+        using IHost host = Build(settings);
+
+        OptionsValidationException failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains($"Setting {named}:", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_AcceptsAPageSignInThatCanWork()
+    {
+        var settings = new Dictionary<string, string?>(ValidSettings)
+        {
+            ["Auth:Authority"] = "https://login.example.com/tenant/v2.0",
+            ["Auth:UiClientId"] = "page-client",
+            ["Auth:UiScope"] = "openid profile api://blue/admin",
+            ["Auth:UiConnectOrigins"] = "https://oauth2.example.net",
+        };
+        using IHost host = Build(settings);
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
     [Fact]
     public async Task Start_RefusesASigningKeyInProduction()
     {
