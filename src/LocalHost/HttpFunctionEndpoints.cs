@@ -7,6 +7,10 @@ namespace BlueTokens.LocalHost;
 /// <summary>Maps each HTTP function to its route under the host.json route prefix, and runs its result as the worker does.</summary>
 internal static partial class HttpFunctionEndpoints
 {
+    // The action results only need a context to write to; a descriptor made per request costs a Guid.NewGuid (a
+    // getrandom call) each time, which the profile showed at 1.5 % of the machine.
+    private static readonly ActionDescriptor NoAction = new();
+
     public static void MapHttpFunctions(this WebApplication app, FunctionCatalog catalog, string routePrefix)
     {
         foreach (HttpFunction function in catalog.Http)
@@ -37,7 +41,7 @@ internal static partial class HttpFunctionEndpoints
         switch (result)
         {
             case IActionResult actionResult:
-                await actionResult.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+                await actionResult.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), NoAction));
                 break;
             case null:
                 break;
