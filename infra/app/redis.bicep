@@ -41,6 +41,15 @@ resource redis 'Microsoft.Cache/redis@2024-11-01' = {
     minimumTlsVersion: '1.2'
     publicNetworkAccess: 'Enabled'
     redisVersion: '6'
+    redisConfiguration: {
+      // Under memory pressure evict the keys nearest their end first, and never a key without one. Every cache
+      // key has a lifetime except the cache generation (the fence against an emptied Redis), which is therefore
+      // never evicted; a fresh revocation marker has the longest lifetime of all (Cache__MaxEntryLifetime plus
+      // the fill deadline), so it is the last to go. With the default (volatile-lru) a marker written a moment
+      // ago could in principle be evicted while a stale fill is in flight. Size the cache so that it never
+      // evicts, and alert on the "Evicted Keys" metric.
+      'maxmemory-policy': 'volatile-ttl'
+    }
   }
 }
 

@@ -57,6 +57,16 @@ public sealed class ResourceTests(BicepBuild build)
     }
 
     [Fact]
+    public void Redis_EvictsNearestTheirEndFirst_AndNeverTheGeneration()
+    {
+        ArmResource redis = build.Single("Microsoft.Cache/redis");
+
+        // volatile-ttl: keys without a lifetime (the cache generation, the fence against an emptied Redis) are never
+        // evicted, and a fresh revocation marker, with the longest lifetime, goes last.
+        Assert.Equal("volatile-ttl", redis.Property("redisConfiguration")?.GetProperty("maxmemory-policy").GetString());
+    }
+
+    [Fact]
     public void KeyVault_UsesRbac_AndHoldsTheTwoSecrets()
     {
         ArmResource vault = build.Single("Microsoft.KeyVault/vaults");
