@@ -17,8 +17,11 @@ function request()
   return wrk.format("POST", nil, { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Length"] = "0" }, nil)
 end
 
+-- The pause is drawn at random around the mean (half to one and a half times it): with a constant pause the
+-- connections stay in step and arrive as one burst per period, so the latency measured would be that of the
+-- burst's queue, not of the mean load.
 if delay_ms > 0 then
   function delay()
-    return delay_ms
+    return math.random(math.floor(delay_ms / 2), math.floor(delay_ms * 3 / 2))
   end
 end
