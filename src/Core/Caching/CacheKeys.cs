@@ -7,9 +7,13 @@ namespace BlueTokens.Core.Caching;
 internal static class CacheKeys
 {
     private const string Prefix = "blue:";
+    private const string TokenPrefix = Prefix + "tok:";
+
+    // The same prefix as the UTF-8 bytes Redis receives (ASCII), for the key built from the hash.
+    private static readonly byte[] TokenPrefixUtf8 = System.Text.Encoding.ASCII.GetBytes(TokenPrefix);
 
     /// <summary>The cached state of one token, by the hex SHA-256 of the token.</summary>
-    public static string Token(string tokenHash) => $"{Prefix}tok:{tokenHash}";
+    public static string Token(string tokenHash) => TokenPrefix + tokenHash;
 
     /// <summary>
     /// The same key straight from the hash, as the UTF-8 bytes Redis receives: one small array on the validate
@@ -17,10 +21,9 @@ internal static class CacheKeys
     /// </summary>
     public static RedisKey Token(in TokenHash hash)
     {
-        ReadOnlySpan<byte> prefix = "blue:tok:"u8; // Prefix + "tok:", as UTF-8 (a test holds the two forms equal)
-        byte[] key = new byte[prefix.Length + TokenHash.Size * 2];
-        prefix.CopyTo(key);
-        Convert.TryToHexStringLower(hash.Bytes, key.AsSpan(prefix.Length), out _);
+        byte[] key = new byte[TokenPrefixUtf8.Length + TokenHash.Size * 2];
+        TokenPrefixUtf8.CopyTo(key, 0);
+        Convert.TryToHexStringLower(hash.Bytes, key.AsSpan(TokenPrefixUtf8.Length), out _);
         return key;
     }
 

@@ -21,10 +21,17 @@ internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
         writer.WriteStringValue(text[..Utf8(value, text)]);
     }
 
-    public static string Text(DateTimeOffset value) =>
-        value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+    /// <summary>The timestamp as text (audit details): the same characters as <see cref="Utf8"/> writes.</summary>
+    public static string Text(DateTimeOffset value)
+    {
+        Span<byte> text = stackalloc byte[MaxLength];
+        return System.Text.Encoding.ASCII.GetString(text[..Utf8(value, text)]);
+    }
 
-    /// <summary>The same text as <see cref="Text"/>, into UTF-8 bytes: the sortable form, then the milliseconds without trailing zeros.</summary>
+    /// <summary>
+    /// The timestamp as <see cref="Format"/> gives it, into UTF-8 bytes: the sortable form, then the milliseconds
+    /// without trailing zeros. The one formatter of the service's timestamps (a test holds it to the format string).
+    /// </summary>
     public static int Utf8(DateTimeOffset value, Span<byte> destination)
     {
         DateTime utc = value.UtcDateTime;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BlueTokens.Core.Caching;
@@ -84,7 +85,9 @@ public sealed class FastPathFormatTests
             {
                 DateTimeOffset value = new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offsetMinutes));
                 Span<byte> buffer = stackalloc byte[32];
-                Assert.Equal(UtcTimestampConverter.Text(value), Encoding.UTF8.GetString(buffer[..UtcTimestampConverter.Utf8(value, buffer)]));
+                string expected = value.UtcDateTime.ToString(UtcTimestampConverter.Format, CultureInfo.InvariantCulture);
+                Assert.Equal(expected, Encoding.UTF8.GetString(buffer[..UtcTimestampConverter.Utf8(value, buffer)]));
+                Assert.Equal(expected, UtcTimestampConverter.Text(value));
             }, iter: 20_000);
     }
 
