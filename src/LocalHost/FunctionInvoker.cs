@@ -19,15 +19,15 @@ internal static class FunctionInvoker
     private static readonly ConcurrentDictionary<Type, PropertyInfo?> ResultProperties = new();
 
     public static Task<object?> InvokeHttpAsync(HttpFunction function, HttpContext context) =>
-        InvokeAsync(function, context.RequestServices, parameter => BindHttp(function, parameter, context));
+        InvokeAsync(function, context.RequestServices, (plan, parameter) => BindHttp(function, plan, parameter, context));
 
     public static Task<object?> InvokeTimerAsync(TimerFunction function, IServiceProvider services, TimerInfo timer, CancellationToken cancellationToken) =>
-        InvokeAsync(function, services, parameter =>
+        InvokeAsync(function, services, (_, parameter) =>
             parameter.ParameterType == typeof(TimerInfo) ? timer
             : parameter.ParameterType == typeof(CancellationToken) ? cancellationToken
             : throw Unbindable(function, parameter));
 
-    private static async Task<object?> InvokeAsync(FunctionDescriptor function, IServiceProvider services, Func<ParameterInfo, object?> bind)
+    private static async Task<object?> InvokeAsync(FunctionDescriptor function, IServiceProvider services, Func<Plan, ParameterInfo, object?> bind)
     {
         Plan plan = Plans.GetOrAdd(function.Method, static (method, type) => Plan.Of(method, type), function.DeclaringType);
         object? instance = plan.Create?.Invoke(services, null);
@@ -36,7 +36,7 @@ internal static class FunctionInvoker
             object?[] arguments = new object?[plan.Parameters.Length];
             for (int i = 0; i < arguments.Length; i++)
             {
-                arguments[i] = bind(plan.Parameters[i]);
+                arguments[i] = bind(plan, plan.Parameters[i]);
             }
 
             object? returned;
@@ -66,9 +66,9 @@ internal static class FunctionInvoker
         }
     }
 
-    private static object? BindHttp(HttpFunction function, ParameterInfo parameter, HttpContext context)
+    private static object? BindHttp(HttpFunction function, Plan plan, ParameterInfo parameter, HttpContext context)
     {
-        if (Plans[function.Method].IsTrigger(parameter))
+        if (plan.IsTrigger(parameter))
         {
             return context.Request;
         }

@@ -26,7 +26,7 @@ internal sealed partial class LastUseRecorder(ClientStore store, IOptions<Valida
         (string, string) key = (tenantId, clientId);
         while (true)
         {
-            LastUse use = _uses.TryGetValue(key, out LastUse? noted) ? noted : _uses.GetOrAdd(key, static _ => new LastUse());
+            LastUse use = _uses.GetOrAdd(key, static _ => new LastUse()); // a lock-free read when the cell exists
             if (use.Advance(at.UtcTicks))
             {
                 return;
