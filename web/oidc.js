@@ -4,6 +4,8 @@
 // token. What the page must remember across the redirect (verifier, state, nonce) stays in this tab's
 // sessionStorage and is used once.
 
+import { claimsOf } from "./session.js";
+
 const pendingKey = "blue.signInPending";
 const responseParameters = ["code", "state", "error", "error_description", "error_uri", "session_state", "iss"];
 
@@ -153,14 +155,4 @@ async function challengeOf(verifier) {
 
 function base64Url(bytes) {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function claimsOf(jwt) {
-  try {
-    const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const bytes = Uint8Array.from(atob(part + "=".repeat((4 - (part.length % 4)) % 4)), (c) => c.charCodeAt(0));
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return null;
-  }
 }

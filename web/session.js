@@ -42,7 +42,17 @@ export function clearToken() {
  * tenant and expiry. Null when it is not a readable JWT.
  */
 export function describeToken(token) {
-  const parts = token.split(".");
+  const claims = claimsOf(token);
+  return claims && {
+    subject: typeof claims.sub === "string" ? claims.sub : null,
+    tenant: typeof claims.tid === "string" ? claims.tid : null,
+    expiresAt: typeof claims.exp === "number" ? new Date(claims.exp * 1000) : null,
+  };
+}
+
+/** The claims of a JWT, read without checking its signature; null when it is not a readable JWT. */
+export function claimsOf(jwt) {
+  const parts = jwt.split(".");
   if (parts.length !== 3) {
     return null;
   }
@@ -52,11 +62,7 @@ export function describeToken(token) {
     const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
     const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
     const claims = JSON.parse(new TextDecoder().decode(bytes));
-    return {
-      subject: typeof claims.sub === "string" ? claims.sub : null,
-      tenant: typeof claims.tid === "string" ? claims.tid : null,
-      expiresAt: typeof claims.exp === "number" ? new Date(claims.exp * 1000) : null,
-    };
+    return claims !== null && typeof claims === "object" ? claims : null;
   } catch {
     return null;
   }
