@@ -98,13 +98,7 @@ internal static class Profile
 
     private static Process Start(string file, params string[] arguments)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Process process = Process.Start(info)!;
+        Process process = Process.Start(Info(file, arguments))!;
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         return process;
@@ -112,16 +106,21 @@ internal static class Profile
 
     private static string Run(string file, params string[] arguments)
     {
+        using Process process = Process.Start(Info(file, arguments))!;
+        _ = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return output;
+    }
+
+    private static ProcessStartInfo Info(string file, string[] arguments)
+    {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
 
-        using Process process = Process.Start(info)!;
-        _ = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return output;
+        return info;
     }
 }

@@ -219,7 +219,8 @@ static TimeSpan CpuTime(int pid)
         return TimeSpan.Zero;
     }
 
-    string[] fields = File.ReadAllText(stat)[(File.ReadAllText(stat).LastIndexOf(')') + 2)..].Split(' ');
+    string text = File.ReadAllText(stat);
+    string[] fields = text[(text.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) "
     long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     return TimeSpan.FromSeconds(ticks / 100.0);
 }
