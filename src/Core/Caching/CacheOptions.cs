@@ -15,6 +15,12 @@ internal sealed class CacheOptions
 
     /// <summary>A validate miss fills the cache only if its table read is younger than this (see TokenCache).</summary>
     public TimeSpan FillDeadline { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a management write waits for Redis's replicas to hold it (WAIT) before it is left pending for
+    /// replay; bounds what a lagging or lost replica adds to an admin's call.
+    /// </summary>
+    public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 }
 
 internal sealed class CacheOptionsValidator : SettingsValidator<CacheOptions>
@@ -34,6 +40,11 @@ internal sealed class CacheOptionsValidator : SettingsValidator<CacheOptions>
         if (options.FillDeadline < TimeSpan.FromMilliseconds(100) || options.FillDeadline >= options.MaxEntryLifetime)
         {
             fail("Cache__FillDeadline", "must be at least 00:00:00.1 and shorter than Cache__MaxEntryLifetime.");
+        }
+
+        if (options.ReplicaAckTimeout < TimeSpan.FromMilliseconds(10) || options.ReplicaAckTimeout > TimeSpan.FromSeconds(2))
+        {
+            fail("Cache__ReplicaAckTimeout", "must be between 00:00:00.01 and 00:00:02.");
         }
     }
 }

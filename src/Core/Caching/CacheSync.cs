@@ -39,11 +39,14 @@ internal sealed partial class CacheSync(
         return writes;
     }
 
-    /// <summary>Publishes the writes; what Redis does not take is recorded for replay. Never throws for Redis.</summary>
+    /// <summary>
+    /// Publishes the writes; what Redis does not take, or takes without its replicas confirming in time, is recorded
+    /// for replay. Never throws for Redis.
+    /// </summary>
     public async Task PublishAsync(IReadOnlyList<CacheWrite> writes, CancellationToken cancellationToken = default)
     {
-        bool[] taken = await Task.WhenAll(writes.Select(cache.PublishAsync));
-        var missed = writes.Where((_, index) => !taken[index]).ToList();
+        PublishOutcome[] outcomes = await cache.PublishAsync(writes);
+        var missed = writes.Where((_, index) => outcomes[index] != PublishOutcome.Durable).ToList();
         if (missed.Count == 0)
         {
             return;
@@ -69,19 +72,16 @@ internal sealed partial class CacheSync(
     public async Task<int> ReplayAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyList<CacheWrite> writes = await pending.ReadAsync(time.GetUtcNow(), ReplayBatch, cancellationToken);
-        int left = 0;
-        foreach (CacheWrite write in writes)
+        // A write whose lifetime has passed has nothing left to outvote: drop it. The rest go out together.
+        ILookup<bool, CacheWrite> ended = writes.ToLookup(write => write.Lifetime <= TimeSpan.Zero && write.Payload == TokenCache.RevokedPayload);
+        List<CacheWrite> live = ended[false].ToList();
+        PublishOutcome[] outcomes = live.Count == 0 ? [] : await cache.PublishAsync(live);
+        foreach (CacheWrite write in ended[true].Concat(live.Where((_, index) => outcomes[index] == PublishOutcome.Durable)))
         {
-            // A write whose lifetime has passed has nothing left to outvote: drop it.
-            if (write.Lifetime <= TimeSpan.Zero && write.Payload == TokenCache.RevokedPayload || await cache.PublishAsync(write))
-            {
-                await pending.RemoveAsync(write, cancellationToken);
-            }
-            else
-            {
-                left++;
-            }
+            await pending.RemoveAsync(write, cancellationToken);
         }
+
+        int left = outcomes.Count(outcome => outcome != PublishOutcome.Durable);
 
         if (writes.Count > 0)
         {
@@ -138,7 +138,7 @@ internal sealed partial class CacheSync(
         TokenCache.Serialize(new TokenCacheEntry(client.TenantId, client.Id, client.Name, client.Role, end.ToUnixTimeMilliseconds(), client.Disabled, grace)),
         cache.EntryLifetime(end, now));
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not take {Count} cache writes of a management change; recorded for replay")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not take {Count} cache writes of a management change, or its replicas did not confirm them; recorded for replay")]
     private static partial void LogPublishMissed(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pending cache writes could not be recorded (status {Status}); stale entries end within Cache__MaxEntryLifetime")]

@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace BlueTokens.Core.Health;
 
 /// <summary>Asks Table Storage and Redis, each with a short timeout, at the same time.</summary>
-internal partial class HealthService(TableServiceClient tables, RedisConnection redis, TimeProvider time, ILogger<HealthService> logger)
+internal partial class HealthService(TableServiceClient tables, TokenCache cache, TimeProvider time, ILogger<HealthService> logger)
 {
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
 
@@ -33,11 +33,8 @@ internal partial class HealthService(TableServiceClient tables, RedisConnection 
         }
     }
 
-    private async Task CheckRedisAsync(CancellationToken cancellationToken)
-    {
-        IDatabase database = await redis.GetDatabaseAsync().AsTask().WaitAsync(cancellationToken);
-        await database.PingAsync().WaitAsync(cancellationToken);
-    }
+    // Not PING: a Redis that answers but cannot run the service's commands (a cluster refusing them) is unhealthy.
+    private Task CheckRedisAsync(CancellationToken cancellationToken) => cache.ProbeAsync(cancellationToken);
 
     private async Task<DependencyHealth> RunAsync(string name, Func<CancellationToken, Task> check, CancellationToken cancellationToken)
     {
@@ -53,7 +50,7 @@ internal partial class HealthService(TableServiceClient tables, RedisConnection 
         {
             error = $"no answer within {CheckTimeout.TotalMilliseconds:0} ms";
         }
-        catch (Exception e) when (e is RequestFailedException or RedisException or IOException or TimeoutException or System.Net.Http.HttpRequestException or AggregateException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             error = $"unreachable ({e.GetType().Name})";
         }

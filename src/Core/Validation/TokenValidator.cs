@@ -71,9 +71,9 @@ internal sealed class TokenValidator(
 
     private async Task<ValidationResult> FromTableAsync(string tokenHash, bool redisAvailable, CancellationToken cancellationToken)
     {
-        // Redis's clock and generation before the table is read: the fill presents them, and is dropped if the read
+        // Redis's clock and the bucket's generation before the table is read (its server identified first): the fill presents them, and is dropped if the read
         // is too old by then or Redis was emptied since.
-        CacheClock? readAt = redisAvailable ? await cache.ReadClockAsync() : null;
+        CacheClock? readAt = redisAvailable ? await cache.ReadClockAsync(tokenHash) : null;
         TokenLookupEntity? index = await store.GetLookupAsync(tokenHash, cancellationToken);
         StoredClient? stored = index is null ? null : await store.GetClientAsync(index.TenantId, index.ClientId, cancellationToken);
         if (stored is null)
@@ -109,7 +109,7 @@ internal sealed class TokenValidator(
         }
 
         await observer.BeforeFillAsync(tokenHash, cancellationToken);
-        await cache.FillAsync(tokenHash, version, payload, lifetime, clock.NowMs, clock.Generation);
+        await cache.FillAsync(tokenHash, version, payload, lifetime, clock);
     }
 
     private static ValidationResult Judge(TokenCacheEntry entry, DateTimeOffset now)

@@ -14,7 +14,10 @@ public sealed class RedisProbe : IAsyncDisposable
 
     public IDatabase Database => _multiplexer.GetDatabase();
 
-    public static string TokenKey(string token) => $"blue:tok:{TokenHash(token)}";
+    public static string TokenKey(string token) => $"blue:{{{TokenHash(token)[..3]}}}:tok:{TokenHash(token)}";
+
+    /// <summary>The generation key of the token's bucket (the fence of its fills).</summary>
+    public static string GenerationKey(string token) => $"blue:{{{TokenHash(token)[..3]}}}:gen";
 
     public static string TokenHash(string token) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token)));

@@ -32,17 +32,6 @@ public sealed class FastPathFormatTests
     }
 
     [Fact]
-    public void Parse_OfAStoredValue_IsLiveWithTheEntry()
-    {
-        var entry = new TokenCacheEntry("tenant-a", "c_01", "BI \"prod\"", "analyst", 1_800_000_000_123, Disabled: true, Grace: false);
-
-        CachedToken token = TokenCache.Parse(Encoding.UTF8.GetBytes("7|" + TokenCache.Serialize(entry)));
-
-        Assert.Equal(CachedTokenKind.Live, token.Kind);
-        Assert.Equal(entry, token.Entry);
-    }
-
-    [Fact]
     public void Read_SkipsPropertiesItDoesNotKnow()
     {
         const string Json = """{"x":{"deep":[1,2,{"y":null}]},"t":"a","c":"b","n":"c","r":"d","e":5,"d":false,"g":true,"z":"later"}""";
@@ -63,17 +52,20 @@ public sealed class FastPathFormatTests
     public void Read_RefusesWhatIsNotACompleteEntry(string json)
     {
         Assert.Null(TokenCacheEntry.Read(Encoding.UTF8.GetBytes(json)));
-        Assert.Equal(CachedTokenKind.Miss, TokenCache.Parse(Encoding.UTF8.GetBytes("3|" + json)).Kind);
     }
 
     [Fact]
-    public void TokenKey_FromTheHash_IsTheKeyOfItsHexString()
+    public void Keys_FromTheHash_AreTheKeysOfItsHexString_InOneSlot()
     {
         Gen.Byte.Array[TokenHash.Size].Sample(bytes =>
         {
             var hash = new TokenHash(bytes);
-            Assert.Equal((RedisKey)CacheKeys.Token(hash.ToHex()), CacheKeys.Token(hash));
-            Assert.Equal(CacheKeys.Token(hash.ToHex()), Encoding.UTF8.GetString((byte[])CacheKeys.Token(hash)!));
+            string hex = hash.ToHex();
+            (RedisKey token, RedisKey generation) = CacheKeys.TokenAndGeneration(hash);
+            Assert.Equal(CacheKeys.Token(hex), Encoding.UTF8.GetString((byte[])token!));
+            Assert.Equal((RedisKey)CacheKeys.Generation(CacheKeys.Bucket(hex)), generation);
+            Assert.Equal($"blue:{{{hex[..3]}}}:tok:{hex}", CacheKeys.Token(hex));
+            Assert.Equal($"blue:{{{hex[..3]}}}:gen", (string?)generation);
         });
     }
 
