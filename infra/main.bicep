@@ -35,7 +35,7 @@ param maximumInstanceCount int = 100
 param instanceMemoryMB int = 2048
 
 @minLength(1)
-@description('Azure Managed Redis SKU. Balanced_B0 (the smallest, for a start) by default; any Balanced_, MemoryOptimized_ or ComputeOptimized_ size the region offers. Always an OSS cluster with high availability (see app/redis.bicep).')
+@description('Azure Managed Redis SKU. Balanced_B0 (the smallest Balanced size) by default; any Balanced_, MemoryOptimized_ or ComputeOptimized_ size the region offers. Always an OSS cluster with high availability (see app/redis.bicep).')
 param redisSku string = 'Balanced_B0'
 
 @description('OIDC authority whose discovery document gives the signing keys of admin JWTs (Auth__Authority).')

@@ -10,7 +10,7 @@ param name string
 param location string
 param tags object
 
-@description('Azure Managed Redis SKU, e.g. Balanced_B0 (the smallest), Balanced_B1, MemoryOptimized_M10, ComputeOptimized_X3.')
+@description('Azure Managed Redis SKU, e.g. Balanced_B0 (the smallest Balanced size), Balanced_B1, MemoryOptimized_M10, ComputeOptimized_X3.')
 param skuName string
 
 @description('Principal (object) id of the user-assigned identity that gets the default access policy on the database.')
