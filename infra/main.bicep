@@ -34,18 +34,9 @@ param maximumInstanceCount int = 100
 @description('Memory of each Flex Consumption instance, in MB.')
 param instanceMemoryMB int = 2048
 
-@allowed([
-  'Basic'
-  'Standard'
-  'Premium'
-])
-@description('Azure Cache for Redis tier. Standard (replicated, with an SLA) by default; never clustered (see app/redis.bicep).')
-param redisSku string = 'Standard'
-
-@minValue(0)
-@maxValue(6)
-@description('Cache size within the tier: 1 means C1 (Basic, Standard) or P1 (Premium).')
-param redisCapacity int = 1
+@minLength(1)
+@description('Azure Managed Redis SKU. Balanced_B0 (the smallest Balanced size) by default; any Balanced_, MemoryOptimized_ or ComputeOptimized_ size the region offers. Always an OSS cluster with high availability (see app/redis.bicep).')
+param redisSku string = 'Balanced_B0'
 
 @description('OIDC authority whose discovery document gives the signing keys of admin JWTs (Auth__Authority).')
 param authAuthority string
@@ -157,8 +148,7 @@ module redis 'app/redis.bicep' = {
     location: location
     tags: tags
     skuName: redisSku
-    capacity: redisCapacity
-    keyVaultName: keyVault.outputs.name
+    principalId: identity.outputs.principalId
   }
 }
 
@@ -191,7 +181,7 @@ module api 'app/api.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     encryptionKeySecretUri: keyVault.outputs.encryptionKeyUri
     previousEncryptionKeysSecretUri: keyVault.outputs.previousEncryptionKeysUri
-    redisConnectionSecretUri: redis.outputs.connectionSecretUri
+    redisEndpoint: redis.outputs.endpoint
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyInstances: alwaysReadyInstances
@@ -220,4 +210,6 @@ output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_REDIS_NAME string = redis.outputs.name
 output AZURE_REDIS_HOST_NAME string = redis.outputs.hostName
+output AZURE_REDIS_ENDPOINT string = redis.outputs.endpoint

@@ -1,6 +1,6 @@
 // The Flex Consumption plan and the function app (.NET isolated worker), with every app setting the service
-// reads in Azure. Secrets arrive as Key Vault references resolved with the user-assigned identity; storage is
-// reached with the same identity (the `__serviceUri` / `__credential` / `__clientId` form), never a key.
+// reads in Azure. Secrets arrive as Key Vault references resolved with the user-assigned identity; storage and
+// Redis are reached with the same identity (the `__serviceUri` / `__credential` / `__clientId` form), never a key.
 
 param name string
 param planName string
@@ -22,7 +22,9 @@ param applicationInsightsConnectionString string
 @description('Versionless Key Vault secret URIs.')
 param encryptionKeySecretUri string
 param previousEncryptionKeysSecretUri string
-param redisConnectionSecretUri string
+
+@description('Azure Managed Redis endpoint, host:10000 (Redis__Endpoint); reached with the identity, no key.')
+param redisEndpoint string
 
 @allowed([
   512
@@ -135,7 +137,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     TokenStorage__queueServiceUri: storageQueueEndpoint
     TokenStorage__credential: 'managedidentity'
     TokenStorage__clientId: identityClientId
-    Redis__ConnectionString: '@Microsoft.KeyVault(SecretUri=${redisConnectionSecretUri})'
+    Redis__Endpoint: redisEndpoint
+    Redis__Credential: 'managedidentity'
+    Redis__ClientId: identityClientId
     Tokens__EncryptionKey: '@Microsoft.KeyVault(SecretUri=${encryptionKeySecretUri})'
     // Empty (no earlier keys) except during a rotation; see infra/README.md.
     Tokens__PreviousEncryptionKeys: empty(previousEncryptionKeysSecretUri)

@@ -1,5 +1,5 @@
-// The one identity the function app uses for everything it reaches: storage (host and data), Key Vault
-// references, Application Insights. No keys or connection strings to storage exist anywhere.
+// The one identity the function app uses for everything it reaches: storage (host and data), Redis, Key Vault
+// references, Application Insights. No keys or connection strings to storage or Redis exist anywhere.
 
 @description('Name of the user-assigned managed identity.')
 param name string

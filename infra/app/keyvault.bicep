@@ -1,5 +1,6 @@
-// Key Vault with RBAC authorization (no access policies) for the two secrets the app settings reference:
-// the AES-256-GCM key of Tokens__EncryptionKey and, written by redis.bicep, the Redis connection string.
+// Key Vault with RBAC authorization (no access policies) for the secrets the app settings reference: the
+// AES-256-GCM key of Tokens__EncryptionKey and, during a rotation, the earlier keys. Redis has no secret: the
+// app signs in to it with its identity (see redis.bicep).
 
 param name string
 param location string

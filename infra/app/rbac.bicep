@@ -1,4 +1,5 @@
-// What the function app's identity may do, each grant on the narrowest resource that needs it.
+// What the function app's identity may do, each grant on the narrowest resource that needs it. Redis data
+// access is not an Azure role: it is the access policy assignment on the database, in redis.bicep.
 
 @description('Principal (object) id of the user-assigned identity.')
 param principalId string

@@ -1,71 +1,79 @@
-// Azure Cache for Redis: the validate path's cache. TLS only (port 6380), TLS 1.2 at least.
+// Azure Managed Redis (Microsoft.Cache/redisEnterprise): the validate path's cache. One database, `default`,
+// on TLS port 10000, reached with Entra ID only: access keys are off, and the app's user-assigned identity is
+// the one user, through an access policy assignment. No secret exists for Redis anywhere.
 //
-// Not clustered, on purpose: the service's Lua scripts touch two keys per call (the entry and its revocation
-// marker), which a cluster would refuse unless both keys hashed to one slot. Basic and Standard are never
-// clustered; Premium is only when shardCount is set, and it is not set here. Keep it that way.
-//
-// The connection string, with the primary access key, goes straight into Key Vault from here, so that no
-// secret crosses a module boundary or appears in a deployment output.
+// OSS cluster: clients see the shards and follow the slots themselves (StackExchange.Redis does). Every
+// command and script of the service touches one slot: the keys of one call share a hash tag, and each bucket's
+// generation (`blue:{xyz}:gen`), the fence of its fills, lives in the slot of the entries it fences.
 
 param name string
 param location string
 param tags object
 
-@allowed([
-  'Basic'
-  'Standard'
-  'Premium'
-])
-@description('Basic has no replica and no SLA: development only.')
+@description('Azure Managed Redis SKU, e.g. Balanced_B0 (the smallest Balanced size), Balanced_B1, MemoryOptimized_M10, ComputeOptimized_X3.')
 param skuName string
 
-@minValue(0)
-@maxValue(6)
-@description('Cache size within the family: C0..C6 for Basic and Standard, P1..P5 for Premium.')
-param capacity int
+@description('Principal (object) id of the user-assigned identity that gets the default access policy on the database.')
+param principalId string
 
-@description('Key Vault that receives the redis-connection secret.')
-param keyVaultName string
+// The database port of Azure Managed Redis (TLS); Redis__Endpoint below is built from it.
+var port = 10000
 
-resource redis 'Microsoft.Cache/redis@2024-11-01' = {
+resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
   name: name
   location: location
   tags: tags
+  sku: {
+    name: skuName
+  }
   properties: {
-    sku: {
-      name: skuName
-      family: skuName == 'Premium' ? 'P' : 'C'
-      capacity: capacity
-    }
-    enableNonSslPort: false
+    // A replica on another node: a node's loss is a failover, not an empty cache.
+    highAvailability: 'Enabled'
     minimumTlsVersion: '1.2'
+    // The Flex Consumption app has no virtual network here; access needs TLS and an Entra ID token.
     publicNetworkAccess: 'Enabled'
-    redisVersion: '6'
-    redisConfiguration: {
-      // Under memory pressure evict the keys nearest their end first, and never a key without one. Every cache
-      // key has a lifetime except the cache generation (the fence against an emptied Redis), which is therefore
-      // never evicted; a fresh revocation marker has the longest lifetime of all (Cache__MaxEntryLifetime plus
-      // the fill deadline), so it is the last to go. With the default (volatile-lru) a marker written a moment
-      // ago could in principle be evicted while a stale fill is in flight. Size the cache so that it never
-      // evicts, and alert on the "Evicted Keys" metric.
-      'maxmemory-policy': 'volatile-ttl'
+  }
+}
+
+resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
+  parent: cluster
+  name: 'default'
+  properties: {
+    port: port
+    clientProtocol: 'Encrypted'
+    clusteringPolicy: 'OSSCluster'
+    // Under memory pressure evict the keys nearest their end first, and never a key without one. Every key
+    // of the service has a lifetime except the per-bucket generations (`blue:{xyz}:gen`), the fence against
+    // an emptied Redis or shard, which must never go before the entries they fence: a volatile policy never
+    // evicts them. Among the volatile ones, VolatileTTL lets a fresh revocation marker (the longest lifetime
+    // of all: Cache__MaxEntryLifetime plus the fill deadline) go last; with the default, VolatileLRU, a marker
+    // written a moment ago and not read since could be evicted while a stale fill is in flight. Size the cache
+    // so that it never evicts, and alert on the Evicted Keys metric.
+    evictionPolicy: 'VolatileTTL'
+    // No persistence: a snapshot restored after a restart would bring back cache entries revoked since it was
+    // taken. An emptied cache is a case the service designs for (the generations); a resurrected one is not.
+    persistence: {
+      aofEnabled: false
+      rdbEnabled: false
+    }
+    accessKeysAuthentication: 'Disabled'
+  }
+}
+
+// Entra ID access for the app: the identity's object id gets the built-in `default` policy (the only one the
+// API accepts). The assignment's name allows letters and digits only.
+resource appAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = {
+  parent: database
+  name: 'apiidentity'
+  properties: {
+    accessPolicyName: 'default'
+    user: {
+      objectId: principalId
     }
   }
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
-  name: keyVaultName
-}
-
-resource connectionSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'redis-connection'
-  properties: {
-    value: '${redis.properties.hostName}:${redis.properties.sslPort},password=${redis.listKeys().primaryKey},ssl=True,abortConnect=False'
-    contentType: 'StackExchange.Redis configuration string'
-  }
-}
-
-output name string = redis.name
-output hostName string = redis.properties.hostName
-output connectionSecretUri string = connectionSecret.properties.secretUri
+output name string = cluster.name
+output hostName string = cluster.properties.hostName
+// Redis__Endpoint: what StackExchange.Redis connects to first; in an OSS cluster it then learns the shards.
+output endpoint string = '${cluster.properties.hostName}:${port}'

@@ -30,6 +30,7 @@ public sealed class AppSettingsTests(BicepBuild build)
     [Theory]
     [InlineData("AzureWebJobsStorage__credential", "managedidentity")]
     [InlineData("TokenStorage__credential", "managedidentity")]
+    [InlineData("Redis__Credential", "managedidentity")]
     [InlineData("AZURE_FUNCTIONS_ENVIRONMENT", "Production")]
     public void Setting_HasValue(string name, string expected)
     {
@@ -47,16 +48,44 @@ public sealed class AppSettingsTests(BicepBuild build)
 
     [Theory]
     [InlineData("Tokens__EncryptionKey", "encryptionKeySecretUri", "keyvault", "encryptionKeyUri")]
-    [InlineData("Redis__ConnectionString", "redisConnectionSecretUri", "redis", "connectionSecretUri")]
     public void Secret_IsKeyVaultReference_ToTheSecretTheTemplateWrites(string name, string parameter, string module, string output)
     {
         Assert.Contains(KeyVaultReference, Setting(name), StringComparison.Ordinal);
         Assert.Contains($"parameters('{parameter}')", Setting(name), StringComparison.Ordinal);
 
         // The api module receives that URI from the output of the module that wrote the secret.
-        string passed = ApiDeployment().GetProperty("properties").GetProperty("parameters").GetProperty(parameter).GetProperty("value").GetString() ?? "";
+        string passed = ApiParameter(parameter);
         Assert.Contains($"'{module}'", passed, StringComparison.Ordinal);
         Assert.Contains($"outputs.{output}", passed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Redis_IsReachedWithTheIdentity_AtTheManagedRedisEndpoint()
+    {
+        // host:10000 from the redis module's output, and the same identity as storage: Entra ID, no key.
+        Assert.Equal("[parameters('redisEndpoint')]", Setting("Redis__Endpoint"));
+        string passed = ApiParameter("redisEndpoint");
+        Assert.Contains("'redis'", passed, StringComparison.Ordinal);
+        Assert.Contains("outputs.endpoint", passed, StringComparison.Ordinal);
+
+        Assert.Equal("[parameters('identityClientId')]", Setting("Redis__ClientId"));
+        Assert.Equal(Setting("TokenStorage__clientId"), Setting("Redis__ClientId"));
+        string identity = ApiParameter("identityClientId");
+        Assert.Contains("'identity'", identity, StringComparison.Ordinal);
+        Assert.Contains("outputs.clientId", identity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Redis_HasNoConnectionString_OnlyTheIdentityForm()
+    {
+        string[] redis = Settings().EnumerateObject()
+            .Select(setting => setting.Name)
+            .Where(name => name.StartsWith("Redis__", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+        Assert.Equal(["Redis__ClientId", "Redis__Credential", "Redis__Endpoint"], redis);
+        Assert.False(ApiDeployment().GetProperty("properties").GetProperty("parameters").TryGetProperty("redisConnectionSecretUri", out _));
     }
 
     [Fact]
@@ -92,6 +121,9 @@ public sealed class AppSettingsTests(BicepBuild build)
         Assert.Equal(JsonValueKind.Object, config.Properties.ValueKind);
         return config.Properties;
     }
+
+    private string ApiParameter(string name) =>
+        ApiDeployment().GetProperty("properties").GetProperty("parameters").GetProperty(name).GetProperty("value").GetString() ?? "";
 
     private JsonElement ApiDeployment() =>
         Assert.Single(build.OfType("Microsoft.Resources/deployments"), deployment => deployment.Name == "api").Element;

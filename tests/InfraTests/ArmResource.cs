@@ -15,6 +15,8 @@ public sealed partial class ArmResource(JsonElement element, JsonElement templat
 
     public string Name => Element.GetProperty("name").GetString() ?? "";
 
+    public string ApiVersion => Element.TryGetProperty("apiVersion", out JsonElement version) ? version.GetString() ?? "" : "";
+
     public JsonElement Properties =>
         Element.TryGetProperty("properties", out JsonElement properties) ? properties : default;
 
@@ -37,6 +39,24 @@ public sealed partial class ArmResource(JsonElement element, JsonElement templat
         }
 
         return current;
+    }
+
+    /// <summary>
+    /// A property at a dotted path under <c>properties</c>, or null; where its whole value is
+    /// <c>[variables('name')]</c>, that variable's value (of any type) instead.
+    /// </summary>
+    public JsonElement? ResolvedProperty(string path)
+    {
+        JsonElement? value = Property(path);
+        if (value is { ValueKind: JsonValueKind.String } text
+            && WholeVariableReference().Match(text.GetString() ?? "") is { Success: true } match
+            && template.TryGetProperty("variables", out JsonElement variables)
+            && variables.TryGetProperty(match.Groups["name"].Value, out JsonElement resolved))
+        {
+            return resolved;
+        }
+
+        return value;
     }
 
     /// <summary>An expression with each <c>variables('name')</c> replaced by that variable's string value.</summary>
@@ -80,4 +100,7 @@ public sealed partial class ArmResource(JsonElement element, JsonElement templat
 
     [GeneratedRegex(@"variables\('(?<name>[^']+)'\)")]
     private static partial Regex VariableReference();
+
+    [GeneratedRegex(@"^\[variables\('(?<name>[^']+)'\)\]$")]
+    private static partial Regex WholeVariableReference();
 }

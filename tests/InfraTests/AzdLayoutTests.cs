@@ -49,4 +49,24 @@ public sealed class AzdLayoutTests(BicepBuild build)
         Assert.True(outputs.TryGetProperty("SERVICE_API_URI", out _));
         Assert.True(outputs.TryGetProperty("AZURE_LOCATION", out _));
     }
+
+    [Fact]
+    public void MainParameters_MapRedisSku_WithBalancedB0AsDefault_AndNoCapacity()
+    {
+        using JsonDocument file = JsonDocument.Parse(File.ReadAllText(Path.Combine(build.RepositoryRoot, "infra", "main.parameters.json")));
+        JsonElement given = file.RootElement.GetProperty("parameters");
+
+        Assert.Equal("${REDIS_SKU=Balanced_B0}", given.GetProperty("redisSku").GetProperty("value").GetString());
+        // Azure Managed Redis sizes by SKU alone; the capacity of Azure Cache for Redis is gone.
+        Assert.False(given.TryGetProperty("redisCapacity", out _));
+    }
+
+    [Fact]
+    public void Outputs_GiveTheManagedRedisEndpoint()
+    {
+        JsonElement outputs = build.Root.GetProperty("outputs");
+
+        Assert.True(outputs.TryGetProperty("AZURE_REDIS_NAME", out _));
+        Assert.Contains("outputs.endpoint", outputs.GetProperty("AZURE_REDIS_ENDPOINT").GetProperty("value").GetString(), StringComparison.Ordinal);
+    }
 }
