@@ -1,12 +1,18 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using BlueTokens.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace BlueTokens.IntegrationTests.Topology;
 
-/// <summary>The kit for Redis faults outside a cluster: <see cref="TcpRelay"/> alone, over plain sockets.</summary>
-public sealed class TopologyKitTests
+/// <summary>
+/// The kit for Redis faults outside a cluster: <see cref="TcpRelay"/> alone over plain sockets, then
+/// <see cref="ReplicatedRedis"/>, whose replication link and service endpoint are such relays.
+/// </summary>
+public sealed class TopologyKitTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -112,6 +118,76 @@ public sealed class TopologyKitTests
         await client.ConnectAsync(IPAddress.Loopback, relay.Port);
 
         Assert.True(await IsClosedAsync(client));
+    }
+
+    [Fact]
+    public async Task ReplicatedRedis_Starts_WithTheReplicaFollowingThePrimary()
+    {
+        await using ReplicatedRedis redis = await ReplicatedRedis.StartAsync();
+
+        Assert.True(await redis.Primary.IsPrimaryAsync());
+        Assert.False(await redis.Replica.IsPrimaryAsync());
+        Assert.Equal(await redis.Primary.ReplicationIdAsync(), await redis.Replica.ReplicationIdAsync());
+        Assert.NotEqual(await redis.Primary.RunIdAsync(), await redis.Replica.RunIdAsync());
+        await redis.Primary.ExecuteAsync(["SET", "kit:started", "yes"]);
+        await redis.WaitForReplicaAsync();
+        Assert.Equal("yes", await redis.Replica.ExecuteAsync(["GET", "kit:started"]));
+    }
+
+    [Fact]
+    public async Task ReplicatedRedis_HeldReplication_AWriteOnThePrimaryIsNotSeenOnTheReplica_UntilReleased()
+    {
+        await using ReplicatedRedis redis = await ReplicatedRedis.StartAsync();
+
+        redis.HoldReplication();
+        await redis.Primary.ExecuteAsync(["SET", "kit:held", "written"]);
+        await Task.Delay(500);
+
+        Assert.Equal("", await redis.Replica.ExecuteAsync(["GET", "kit:held"]));
+        Assert.Equal("up", (await redis.Replica.InfoAsync("replication"))["master_link_status"]);
+
+        var clock = Stopwatch.StartNew();
+        redis.ReleaseReplication();
+        await Poll.UntilAsync("the replica has the write", async () => await redis.Replica.ExecuteAsync(["GET", "kit:held"]) == "written", Patience);
+        output.WriteLine($"seen on the replica {clock.ElapsedMilliseconds} ms after release");
+    }
+
+    [Fact]
+    public async Task ReplicatedRedis_MoveEndpointToReplica_MovesAStackExchangeConnection_ItsRunIdChanges()
+    {
+        await using ReplicatedRedis redis = await ReplicatedRedis.StartAsync();
+        await using ConnectionMultiplexer service = await ConnectionMultiplexer.ConnectAsync($"{redis.ServiceConnectionString},abortConnect=false,allowAdmin=true");
+        string primaryRunId = await redis.Primary.RunIdAsync(), replicaRunId = await redis.Replica.RunIdAsync();
+        Assert.Equal(primaryRunId, await RunIdThroughAsync(service));
+        // It knows the endpoint only: the replica the primary reports is not connected to around the relay.
+        Assert.Single(service.GetEndPoints());
+        await service.GetDatabase().StringSetAsync("kit:before-move", "kept");
+        await redis.WaitForReplicaAsync();
+
+        await redis.KillPrimaryAsync();
+        await redis.PromoteReplicaAsync();
+        var clock = Stopwatch.StartNew();
+        redis.MoveEndpointToReplica();
+
+        await Poll.UntilAsync("the service's connection reaches the replica", async () => await RunIdThroughAsync(service) == replicaRunId, Patience);
+        output.WriteLine($"StackExchange.Redis on the promoted replica {clock.ElapsedMilliseconds} ms after the move");
+        Assert.Equal("kept", await service.GetDatabase().StringGetAsync("kit:before-move"));
+        Assert.True(await service.GetDatabase().StringSetAsync("kit:after-move", "written"));
+        Assert.True(redis.Front.AcceptedCount >= 2, $"accepted {redis.Front.AcceptedCount}");
+    }
+
+    /// <summary>The run_id of the server a multiplexer's connection reaches now; null while it has none.</summary>
+    private static async Task<string?> RunIdThroughAsync(ConnectionMultiplexer multiplexer)
+    {
+        try
+        {
+            IGrouping<string, KeyValuePair<string, string>>[] info = await multiplexer.GetServer(multiplexer.GetEndPoints()[0]).InfoAsync("server");
+            return info.SelectMany(section => section).First(field => field.Key == "run_id").Value;
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            return null;
+        }
     }
 
     private static TcpListener Listen()
