@@ -10,19 +10,22 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private readonly int _port;
     private readonly string _directory;
+    private readonly IReadOnlyList<string> _extraArguments;
     private ServerProcess? _process;
 
-    private RedisServer(int port, string directory)
+    private RedisServer(int port, string directory, IReadOnlyList<string> extraArguments)
     {
         _port = port;
         _directory = directory;
+        _extraArguments = extraArguments;
     }
 
     public int Port => _port;
 
-    public static async Task<RedisServer> StartAsync(int port, string directory)
+    /// <param name="extraArguments">More redis-server options (e.g. <c>--replicaof</c>), kept for every restart.</param>
+    public static async Task<RedisServer> StartAsync(int port, string directory, IReadOnlyList<string>? extraArguments = null)
     {
-        var server = new RedisServer(port, directory);
+        var server = new RedisServer(port, directory, extraArguments ?? []);
         await server.StartAsync();
         return server;
     }
@@ -32,7 +35,7 @@ public sealed class RedisServer : IAsyncDisposable
         _process = await ServerProcess.StartAsync(
             "redis-server",
             Environment.GetEnvironmentVariable("BLUE_REDIS_SERVER") ?? "redis-server",
-            ["--port", $"{_port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory],
+            ["--port", $"{_port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory, .. _extraArguments],
             [_port],
             TimeSpan.FromSeconds(15));
     }
