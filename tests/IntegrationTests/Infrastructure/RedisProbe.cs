@@ -22,6 +22,9 @@ public sealed class RedisProbe : IAsyncDisposable
     public static string TokenHash(string token) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token)));
 
+    /// <summary>The cluster hash slot of a key (its hash tag's, where it has one).</summary>
+    public int Slot(string key) => _multiplexer.HashSlot(key);
+
     public Task<RedisValue> GetAsync(string key) => Database.StringGetAsync(key);
 
     public Task<bool> DeleteAsync(string key) => Database.KeyDeleteAsync(key);

@@ -152,30 +152,4 @@ public sealed class FillRaceTests(StackFixture stack) : IAsyncLifetime
         await pressure;
         Assert.Empty(stale);
     }
-
-    /// <summary>Holds the fill of one token hash until released, and says when a validate has reached it.</summary>
-    private sealed class FillGate : IValidationObserver
-    {
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private TaskCompletionSource? _reached;
-        private string? _hash;
-
-        public Task HoldNextAsync(string tokenHash)
-        {
-            _hash = tokenHash;
-            _reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _reached.Task;
-        }
-
-        public void ReleaseAll() => _release.TrySetResult();
-
-        public async ValueTask BeforeFillAsync(string tokenHash, CancellationToken cancellationToken)
-        {
-            if (tokenHash == _hash && _reached is not null)
-            {
-                _reached.TrySetResult();
-                await _release.Task.WaitAsync(cancellationToken);
-            }
-        }
-    }
 }
