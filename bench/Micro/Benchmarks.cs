@@ -104,6 +104,7 @@ public class InProcessValidateBenchmarks
         new RedisConnection(Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" }), NullLoggerFactory.Instance, TimeProvider.System),
         new RedisCircuit(TimeProvider.System),
         new CacheEntrySeal(Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })),
+        new ReplicaAcknowledgements(Options.Create(new CacheOptions()), NullLogger<ReplicaAcknowledgements>.Instance),
         Options.Create(new CacheOptions()),
         NullLogger<TokenCache>.Instance)
     {

@@ -67,6 +67,7 @@ public static class ServiceCollectionExtensions
         // The validate path and the cache it keeps in step with management writes.
         services.AddSingleton<RedisCircuit>();
         services.AddSingleton<CacheEntrySeal>();
+        services.AddSingleton<ReplicaAcknowledgements>();
         services.AddSingleton<TokenCache>();
         services.AddSingleton<PendingInvalidationStore>();
         services.AddSingleton<CacheSync>();

@@ -46,66 +46,17 @@ internal enum PublishOutcome
 /// a circuit breaker; any failure of a call, the client library's own refusals included, is Redis unavailable, and
 /// callers fall back to Table Storage.
 /// </summary>
-internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, CacheEntrySeal seal, IOptions<CacheOptions> options, ILogger<TokenCache> logger)
+internal partial class TokenCache(
+    RedisConnection redis,
+    RedisCircuit circuit,
+    CacheEntrySeal seal,
+    ReplicaAcknowledgements replicas,
+    IOptions<CacheOptions> options,
+    ILogger<TokenCache> logger)
 {
     public const string RevokedPayload = "R";
     public const string UnknownPayload = "U";
     public static readonly TimeSpan FailureWindow = TimeSpan.FromSeconds(60);
-
-    // KEYS: token key, generation key (one slot). ARGV: version, value, ttl ms, mode ('fill' or 'publish'), read
-    // time ms, fill deadline ms, the generation the write was sealed under. -1: the generation is another (read
-    // again); 0: an entry as new is there, or the fill is too old; 1: written. An entry written under another
-    // generation counts as absent.
-    private const string PutScript = """
-        local generation = redis.call('GET', KEYS[2])
-        if generation ~= ARGV[7] then return -1 end
-        local version = tonumber(ARGV[1])
-        if ARGV[4] == 'fill' then
-          local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          if now - tonumber(ARGV[5]) > tonumber(ARGV[6]) then return 0 end
-        end
-        local current = redis.call('GET', KEYS[1])
-        if current then
-          local held, under = string.match(current, '^(%d+)|([^|]*)|')
-          if under == generation then
-            held = tonumber(held) or 0
-            if held > version or (held == version and ARGV[4] == 'fill') then return 0 end
-          end
-        end
-        if ARGV[3] == '0' then
-          redis.call('DEL', KEYS[1])
-        else
-          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-        end
-        return 1
-        """;
-
-    // KEYS: generation key. ARGV: the identity tag of the server, a new generation id. Redis's clock and the
-    // bucket's generation in one step; a generation is started where there is none or where it was started on
-    // another server, so that every fill presents one and a later emptying or change of server refuses that fill.
-    private const string ClockScript = """
-        local t = redis.call('TIME')
-        local g = redis.call('GET', KEYS[1])
-        if not g or string.sub(g, 1, #ARGV[1] + 1) ~= ARGV[1] .. '-' then
-          g = ARGV[1] .. '-' .. ARGV[2]
-          redis.call('SET', KEYS[1], g)
-        end
-        return {t[1], t[2], g}
-        """;
-
-    // KEYS: failure key. ARGV: window ms. The window opens with the first failure and is never extended.
-    private const string SpendScript = """
-        local spent = redis.call('INCR', KEYS[1])
-        local ttl = redis.call('PTTL', KEYS[1])
-        if spent == 1 or ttl < 0 then
-          redis.call('PEXPIRE', KEYS[1], ARGV[1])
-          ttl = tonumber(ARGV[1])
-        end
-        return {spent, ttl}
-        """;
-
-    private const int PublishAttempts = 3;
 
     private static readonly CacheLookup Unavailable = new(false, false, TimeSpan.Zero, default);
 
@@ -192,7 +143,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, C
     public virtual async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
     {
         RedisResult? result = await TryAsync(redis.Reads, database => database.ScriptEvaluateAsync(
-            SpendScript, [CacheKeys.Failures(source)], [(long)FailureWindow.TotalMilliseconds]));
+            CacheScripts.Spend, [CacheKeys.Failures(source)], [(long)FailureWindow.TotalMilliseconds]));
         if (result is null)
         {
             return null;
@@ -200,59 +151,6 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, C
 
         RedisResult[] parts = (RedisResult[])result!;
         return ((long)parts[0], TimeSpan.FromMilliseconds((long)parts[1]));
-    }
-
-    /// <summary>
-    /// Writes what a validate miss read from the table, unless anything as new is already there, the read is older
-    /// than the fill deadline, or the bucket's generation is no longer the one read before the table.
-    /// </summary>
-    public virtual async Task<bool> FillAsync(string tokenHash, long version, string payload, TimeSpan lifetime, CacheClock clock)
-    {
-        if (lifetime <= TimeSpan.Zero)
-        {
-            return true; // the token has ended: nothing worth caching
-        }
-
-        RedisResult? result = await PutAsync(redis.Reads, tokenHash, version, payload, lifetime, "fill", clock);
-        return result is not null && (int)result == 1;
-    }
-
-    /// <summary>
-    /// Writes management changes (states and revocations), each unless a newer one is there; a state whose token has
-    /// ended removes the entry instead. Then waits, up to <c>Cache__ReplicaAckTimeout</c>, until every replica of the
-    /// servers written to holds them, so that a failover cannot lose them. Never throws for Redis.
-    /// </summary>
-    public async Task<PublishOutcome[]> PublishAsync(IReadOnlyList<CacheWrite> writes)
-    {
-        var outcomes = new PublishOutcome[writes.Count];
-        Array.Fill(outcomes, PublishOutcome.Unavailable);
-        var written = new Dictionary<System.Net.EndPoint, (IServer Server, List<int> Writes)>();
-        foreach (IGrouping<string, int> bucket in Enumerable.Range(0, writes.Count).GroupBy(i => CacheKeys.Bucket(writes[i].TokenHash)))
-        {
-            foreach (int index in bucket)
-            {
-                if (await PublishOneAsync(writes[index]) is { } server)
-                {
-                    outcomes[index] = PublishOutcome.NotReplicated;
-                    if (!written.TryGetValue(server.EndPoint, out var group))
-                    {
-                        written[server.EndPoint] = group = (server, []);
-                    }
-
-                    group.Writes.Add(index);
-                }
-            }
-        }
-
-        foreach ((IServer server, List<int> indexes) in written.Values)
-        {
-            if (await ReplicatedAsync(server))
-            {
-                indexes.ForEach(index => outcomes[index] = PublishOutcome.Durable);
-            }
-        }
-
-        return outcomes;
     }
 
     /// <summary>
@@ -271,7 +169,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, C
             IServer server = multiplexer.GetServer(generationKey);
             string tag = await link.Servers.CheckAsync(server).WaitAsync(cancellationToken)
                 ?? throw new InvalidOperationException("The Redis server could not be identified.");
-            await database.ScriptEvaluateAsync(ClockScript, [generationKey], [tag, NewGeneration()]).WaitAsync(cancellationToken);
+            await database.ScriptEvaluateAsync(CacheScripts.Clock, [generationKey], [tag, NewGeneration()]).WaitAsync(cancellationToken);
             await database.StringGetAsync([CacheKeys.Token(ProbeHash), generationKey]).WaitAsync(cancellationToken);
         }
     }
@@ -317,7 +215,7 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, C
             IServer server = database.Multiplexer.GetServer(generationKey);
             string tag = link.Servers.TrustedTag(server) ?? await link.Servers.CheckAsync(server)
                 ?? throw new InvalidOperationException("The Redis server could not be identified.");
-            return await database.ScriptEvaluateAsync(ClockScript, [generationKey], [tag, NewGeneration()]);
+            return await database.ScriptEvaluateAsync(CacheScripts.Clock, [generationKey], [tag, NewGeneration()]);
         });
         if (result is null)
         {
@@ -326,72 +224,6 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, C
 
         RedisResult[] parts = (RedisResult[])result!;
         return new CacheClock((long)parts[0] * 1000 + (long)parts[1] / 1000, (string?)parts[2] ?? "");
-    }
-
-    /// <summary>One management write under its bucket's current generation; the server that took it, or null.</summary>
-    private async Task<IServer?> PublishOneAsync(CacheWrite write)
-    {
-        RedisKey generationKey = CacheKeys.Generation(CacheKeys.Bucket(write.TokenHash));
-        for (int attempt = 0; attempt < PublishAttempts; attempt++)
-        {
-            if (await ReadClockAsync(redis.Writes, generationKey) is not { } clock)
-            {
-                return null;
-            }
-
-            RedisResult? result = await PutAsync(redis.Writes, write.TokenHash, write.Version, write.Payload, write.Lifetime, "publish", clock);
-            if (result is null)
-            {
-                return null;
-            }
-
-            if ((int)result != -1)
-            {
-                // Taken, or a newer state is there: either way the cache holds this change or a later one.
-                return (await redis.Writes.GetAsync()).GetServer(generationKey);
-            }
-        }
-
-        return null; // the generation kept changing under us: leave it to the replay
-    }
-
-    /// <summary>WAIT for every replica the server has now (ROLE), on the connection that wrote; true where all hold the writes.</summary>
-    private async Task<bool> ReplicatedAsync(IServer server)
-    {
-        try
-        {
-            RedisResult[] role = (RedisResult[])(await server.ExecuteAsync("ROLE"))!;
-            int replicas = role.Length > 2 && role[2].Resp2Type == ResultType.Array ? ((RedisResult[])role[2]!).Length : 0;
-            if (replicas == 0)
-            {
-                return true; // nothing to fail over to
-            }
-
-            long acknowledged = (long)await server.ExecuteAsync("WAIT", replicas, (long)_options.ReplicaAckTimeout.TotalMilliseconds);
-            if (acknowledged < replicas)
-            {
-                LogNotReplicated(logger, server.EndPoint, acknowledged, replicas);
-                return false;
-            }
-
-            return true;
-        }
-        catch (Exception e) when (IsRedisFailure(e))
-        {
-            LogRedisFailed(logger, e.GetType().Name, circuit.IsOpen);
-            return false;
-        }
-    }
-
-    private async Task<RedisResult?> PutAsync(RedisLink link, string tokenHash, long version, string payload, TimeSpan lifetime, string mode, CacheClock clock)
-    {
-        long ttl = lifetime <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(lifetime.TotalMilliseconds);
-        string value = seal.Seal(tokenHash, version, clock.Generation, payload);
-        string bucket = CacheKeys.Bucket(tokenHash);
-        return await TryAsync(link, database => database.ScriptEvaluateAsync(
-            PutScript,
-            [CacheKeys.Token(tokenHash), CacheKeys.Generation(bucket)],
-            [version, value, ttl, mode, clock.NowMs, (long)_options.FillDeadline.TotalMilliseconds, clock.Generation]));
     }
 
     /// <summary>A Redis call through the circuit breaker; null where Redis is unavailable (never an exception).</summary>
@@ -472,9 +304,6 @@ internal partial class TokenCache(RedisConnection redis, RedisCircuit circuit, C
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis call failed ({Error}); circuit open: {CircuitOpen}")]
     private static partial void LogRedisFailed(ILogger logger, string error, bool circuitOpen);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Endpoint}: {Acknowledged} of {Replicas} replicas acknowledged a management write in time; it stays pending")]
-    private static partial void LogNotReplicated(ILogger logger, System.Net.EndPoint endpoint, long acknowledged, int replicas);
 }
 
 /// <summary>One versioned cache write of a management change: a live state, or a revocation.</summary>

@@ -1,0 +1,62 @@
+namespace BlueTokens.Core.Caching;
+
+/// <summary>
+/// The Lua scripts of the cache: the contract between a validate's fill and a management write. Each touches the
+/// keys of one slot only (a token's key and its bucket's generation, or one failure budget), so that it runs on a
+/// Redis Cluster, and a shard that loses its data loses an entry and the generation that fences it together.
+/// </summary>
+internal static class CacheScripts
+{
+    // KEYS: token key, generation key (one slot). ARGV: version, value, ttl ms, mode ('fill' or 'publish'), read
+    // time ms, fill deadline ms, the generation the write was sealed under. -1: the generation is another (read
+    // again); 0: an entry as new is there, or the fill is too old; 1: written. An entry written under another
+    // generation counts as absent.
+    public const string Put = """
+        local generation = redis.call('GET', KEYS[2])
+        if generation ~= ARGV[7] then return -1 end
+        local version = tonumber(ARGV[1])
+        if ARGV[4] == 'fill' then
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          if now - tonumber(ARGV[5]) > tonumber(ARGV[6]) then return 0 end
+        end
+        local current = redis.call('GET', KEYS[1])
+        if current then
+          local held, under = string.match(current, '^(%d+)|([^|]*)|')
+          if under == generation then
+            held = tonumber(held) or 0
+            if held > version or (held == version and ARGV[4] == 'fill') then return 0 end
+          end
+        end
+        if ARGV[3] == '0' then
+          redis.call('DEL', KEYS[1])
+        else
+          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        end
+        return 1
+        """;
+
+    // KEYS: generation key. ARGV: the identity tag of the server, a new generation id. Redis's clock and the
+    // bucket's generation in one step; a generation is started where there is none or where it was started on
+    // another server, so that every fill presents one and a later emptying or change of server refuses that fill.
+    public const string Clock = """
+        local t = redis.call('TIME')
+        local g = redis.call('GET', KEYS[1])
+        if not g or string.sub(g, 1, #ARGV[1] + 1) ~= ARGV[1] .. '-' then
+          g = ARGV[1] .. '-' .. ARGV[2]
+          redis.call('SET', KEYS[1], g)
+        end
+        return {t[1], t[2], g}
+        """;
+
+    // KEYS: failure key. ARGV: window ms. The window opens with the first failure and is never extended.
+    public const string Spend = """
+        local spent = redis.call('INCR', KEYS[1])
+        local ttl = redis.call('PTTL', KEYS[1])
+        if spent == 1 or ttl < 0 then
+          redis.call('PEXPIRE', KEYS[1], ARGV[1])
+          ttl = tonumber(ARGV[1])
+        end
+        return {spent, ttl}
+        """;
+}
