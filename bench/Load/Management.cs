@@ -87,6 +87,62 @@ internal static class ManagementBenchmark
         }
     }
 
+    /// <summary>
+    /// The admin's revocation latency, one disable at a time (each a real change) against fresh clients: with the
+    /// replicas keeping up, then with every replica stopped (SIGSTOP: connected, silent, as a replica that lags), so
+    /// that each disable waits Cache__ReplicaAckTimeout for an acknowledgement that never comes.
+    /// </summary>
+    public static async Task<IReadOnlyList<ManagementRun>> RevocationLatencyAsync(HttpClient http, AuthOptions auth, IReadOnlyList<int> replicaPids, int count)
+    {
+        SeededClient[] fresh = await SeedAsync(http, auth, count * 2, 10);
+        var runs = new List<ManagementRun> { await DisableEachAsync("disable, replicas in step", fresh[..count]) };
+        if (replicaPids.Count > 0)
+        {
+            Signal(replicaPids, "-STOP");
+            try
+            {
+                runs.Add(await DisableEachAsync("disable, replicas stopped", fresh[count..]));
+            }
+            finally
+            {
+                Signal(replicaPids, "-CONT");
+            }
+        }
+
+        return runs;
+
+        async Task<ManagementRun> DisableEachAsync(string name, IEnumerable<SeededClient> clients)
+        {
+            var latencies = new List<double>();
+            int failures = 0;
+            var clock = Stopwatch.StartNew();
+            foreach (SeededClient client in clients)
+            {
+                using HttpRequestMessage request = Request(auth, client.Tenant, HttpMethod.Post, $"api/clients/{client.Id}/disable", null);
+                long start = Stopwatch.GetTimestamp();
+                using HttpResponseMessage response = await http.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                failures += response.IsSuccessStatusCode ? 0 : 1;
+            }
+
+            latencies.Sort();
+            var run = new ManagementRun(name, 1, Math.Round(latencies.Count / clock.Elapsed.TotalSeconds, 1),
+                Math.Round(Percentile(latencies, 0.50), 2), Math.Round(Percentile(latencies, 0.99), 2), latencies.Count, failures);
+            Console.Error.WriteLine($"  {name}: p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, {run.Requests} requests, {run.Failures} failed");
+            return run;
+        }
+
+        static void Signal(IEnumerable<int> pids, string signal)
+        {
+            foreach (int pid in pids)
+            {
+                using Process kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                kill.WaitForExit();
+            }
+        }
+    }
+
     public static async Task<SeededClient[]> SeedAsync(HttpClient http, AuthOptions auth, int count, int tenants)
     {
         var clients = new SeededClient[count];

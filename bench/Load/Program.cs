@@ -78,11 +78,17 @@ if (options.Wants("redis-stopped"))
 }
 
 // Last: regenerate and disable change the seeded clients that the validate scenarios use.
-IReadOnlyList<ManagementRun> management = [];
+var management = new List<ManagementRun>();
 if (options.Wants("management"))
 {
     Console.Error.WriteLine($"Management, {options.ManagementConcurrency} concurrent requests:");
-    management = await ManagementBenchmark.RunAsync(http, auth, clients, options.ManagementConcurrency, options.Duration);
+    management.AddRange(await ManagementBenchmark.RunAsync(http, auth, clients, options.ManagementConcurrency, options.Duration));
+}
+
+if (options.Wants("revocation-latency"))
+{
+    Console.Error.WriteLine("Revocation latency, one disable at a time:");
+    management.AddRange(await ManagementBenchmark.RevocationLatencyAsync(http, auth, [.. options.ReplicaPorts.Select(RedisPid).Where(pid => pid > 0)], 30));
 }
 
 long peakKb = PeakMemoryKb(options.HostPid);
@@ -190,8 +196,8 @@ static async Task<Run> WrkAsync(Options options, string target, string file, int
 
     info.Environment["TOKENS"] = file;
     info.Environment["DELAY_MS"] = delayMs.ToString(CultureInfo.InvariantCulture);
-    int redisPid = RedisPid(options);
-    TimeSpan hostCpu = CpuTime(options.HostPid), redisCpu = CpuTime(redisPid);
+    int[] redisPids = [.. options.RedisPorts.Select(RedisPid)];
+    TimeSpan hostCpu = CpuTime(options.HostPid), redisCpu = CpuTimeOfAll(redisPids);
     using Process wrk = Process.Start(info)!;
     string output = await wrk.StandardOutput.ReadToEndAsync();
     await wrk.WaitForExitAsync();
@@ -199,7 +205,7 @@ static async Task<Run> WrkAsync(Options options, string target, string file, int
     run = run with
     {
         HostCpuUs = PerRequest(CpuTime(options.HostPid) - hostCpu, run.Requests),
-        RedisCpuUs = PerRequest(CpuTime(redisPid) - redisCpu, run.Requests),
+        RedisCpuUs = PerRequest(CpuTimeOfAll(redisPids) - redisCpu, run.Requests),
     };
     Console.Error.WriteLine($"  {target,-9} c={connections,-3} delay={delayMs}ms: {run.Rps:0} rps, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, " +
         $"CPU per request: host {run.HostCpuUs:0.0} µs, Redis {run.RedisCpuUs:0.0} µs, non-2xx {run.Non2xx}");
@@ -209,6 +215,9 @@ static async Task<Run> WrkAsync(Options options, string target, string file, int
 static string Cpu(Run run) => FormattableString.Invariant($"{run.HostCpuUs:0.0}; {run.RedisCpuUs:0.0}");
 
 static double PerRequest(TimeSpan cpu, long requests) => requests == 0 ? 0 : Math.Round(cpu.TotalMicroseconds / requests, 1);
+
+// CPU time of every redis-server of the benchmark (a cluster's six nodes), so far.
+static TimeSpan CpuTimeOfAll(int[] pids) => pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + CpuTime(pid));
 
 // User plus system CPU time of a process so far, from /proc (clock ticks of 10 ms): zero when it is gone.
 static TimeSpan CpuTime(int pid)
@@ -225,8 +234,8 @@ static TimeSpan CpuTime(int pid)
     return TimeSpan.FromSeconds(ticks / 100.0);
 }
 
-// The redis-server serving the benchmark's port (it changes when the Redis-stopped scenario restarts it).
-static int RedisPid(Options options)
+// The redis-server serving a port (it changes when the Redis-stopped scenario restarts it).
+static int RedisPid(int port)
 {
     foreach (string dir in Directory.EnumerateDirectories("/proc"))
     {
@@ -234,7 +243,7 @@ static int RedisPid(Options options)
         if (int.TryParse(Path.GetFileName(dir), out int pid) && File.Exists(cmdline)
             && File.ReadAllText(cmdline).Replace('\0', ' ') is { } command
             && command.StartsWith("redis-server", StringComparison.Ordinal)
-            && command.Contains($":{options.RedisPort}", StringComparison.Ordinal))
+            && command.Contains($":{port}", StringComparison.Ordinal))
         {
             return pid;
         }
@@ -245,18 +254,22 @@ static int RedisPid(Options options)
 
 static Run Median(List<Run> runs) => runs.OrderBy(run => run.Rps).ElementAt(runs.Count / 2);
 
+// On every server (a cluster's replicas refuse a FLUSHALL; their primaries' reaches them).
 static async Task Redis(Options options, string command)
 {
-    var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
-    info.ArgumentList.Add("-p");
-    info.ArgumentList.Add(options.RedisPort.ToString(CultureInfo.InvariantCulture));
-    foreach (string part in command.Split(' '))
+    foreach (int port in options.RedisPorts)
     {
-        info.ArgumentList.Add(part);
-    }
+        var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-p");
+        info.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
+        foreach (string part in command.Split(' '))
+        {
+            info.ArgumentList.Add(part);
+        }
 
-    using Process cli = Process.Start(info)!;
-    await cli.WaitForExitAsync();
+        using Process cli = Process.Start(info)!;
+        await cli.WaitForExitAsync();
+    }
 }
 
 static async Task RestartRedisAsync(Options options)
@@ -303,9 +316,9 @@ internal sealed record Run(double Rps, double P50Ms, double P99Ms, long Requests
 
 internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Duration, int Connections, int Rounds, string Script,
     int RedisPort, string RedisRestart, int HostPid, string Issuer, string Audience, string SigningKey,
-    string[] Scenarios, string? Profile, int ManagementConcurrency)
+    string[] Scenarios, string? Profile, int ManagementConcurrency, int[] RedisPorts, int[] ReplicaPorts)
 {
-    public static readonly string[] AllScenarios = ["hit", "hit-half-load", "junk", "miss", "redis-stopped", "management"];
+    public static readonly string[] AllScenarios = ["hit", "hit-half-load", "junk", "miss", "redis-stopped", "management", "revocation-latency"];
 
     public bool Wants(string scenario) => Scenarios.Contains(scenario);
 
@@ -323,8 +336,12 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
             Get("base-url", "http://127.0.0.1:7090"), Int("clients", 10_000), Int("tenants", 100), Int("duration", 10), Int("connections", 32),
             Int("rounds", 2), Get("script", "bench/validate.lua"), Int("redis-port", 16390), Get("redis-restart", "true"), Int("host-pid", 0),
             Get("issuer", ""), Get("audience", ""), Get("signing-key", ""),
-            ScenarioList(Get("scenarios", string.Join(',', AllScenarios))), values.GetValueOrDefault("profile"), Int("management-concurrency", 8));
+            ScenarioList(Get("scenarios", string.Join(',', AllScenarios))), values.GetValueOrDefault("profile"), Int("management-concurrency", 8),
+            Ports(Get("redis-ports", Get("redis-port", "16390"))), Ports(Get("replica-ports", "")));
     }
+
+    private static int[] Ports(string list) =>
+        [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(port => int.Parse(port, CultureInfo.InvariantCulture))];
 
     private static string[] ScenarioList(string list)
     {

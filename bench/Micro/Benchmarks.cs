@@ -108,8 +108,8 @@ public class InProcessValidateBenchmarks
         Options.Create(new CacheOptions()),
         NullLogger<TokenCache>.Instance)
     {
-        private readonly Task<CacheLookup> _hit = Task.FromResult(new CacheLookup(true, false, TimeSpan.Zero, new CachedToken(CachedTokenKind.Live, entry)));
+        private readonly Task<CacheLookup> _hit = Task.FromResult(new CacheLookup(true, new CachedToken(CachedTokenKind.Live, entry)));
 
-        public override Task<CacheLookup> LookupAsync(TokenHash hash, string source, int budget) => _hit;
+        public override Task<CacheLookup> LookupAsync(TokenHash hash) => _hit;
     }
 }

@@ -59,4 +59,9 @@ internal static class CacheScripts
         end
         return {spent, ttl}
         """;
+
+    // KEYS: failure key. The units spent in the source's window and the milliseconds it still runs (-2: none).
+    public const string Budget = """
+        return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}
+        """;
 }

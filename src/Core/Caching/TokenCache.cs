@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using BlueTokens.Core.Tokens;
 using Microsoft.Extensions.Logging;
@@ -21,8 +20,11 @@ internal enum CachedTokenKind
     Live,
 }
 
-/// <summary>The answer of the validate path's one round trip: is the source over budget, and the token's entry.</summary>
-internal readonly record struct CacheLookup(bool Available, bool OverBudget, TimeSpan RetryAfter, CachedToken Token);
+/// <summary>The answer of the validate path's one command: whether Redis answered, and the token's entry.</summary>
+internal readonly record struct CacheLookup(bool Available, CachedToken Token);
+
+/// <summary>A source's failure budget: spent or not, and how long its window still runs.</summary>
+internal readonly record struct BudgetState(bool Spent, TimeSpan WindowLeft);
 
 /// <summary>Redis's clock (Unix ms) and the generation of a token's bucket, read together before a miss goes to the table.</summary>
 internal readonly record struct CacheClock(long NowMs, string Generation);
@@ -58,7 +60,7 @@ internal partial class TokenCache(
     public const string UnknownPayload = "U";
     public static readonly TimeSpan FailureWindow = TimeSpan.FromSeconds(60);
 
-    private static readonly CacheLookup Unavailable = new(false, false, TimeSpan.Zero, default);
+    private static readonly CacheLookup Unavailable = new(false, default);
 
     // The failure key of the last source seen on this thread: validate calls come from few sources (gateways,
     // connectors' hosts), so the key is nearly always built once per thread rather than once per request.
@@ -68,11 +70,11 @@ internal partial class TokenCache(
     private readonly CacheOptions _options = options.Value;
 
     /// <summary>
-    /// The hot path, one round trip: the token's entry, its bucket's generation and the source's spent budget, in
-    /// one MGET on one server, or on a cluster an MGET of the first two (one slot) pipelined with a GET of the budget
-    /// (its own slot). Only a source over its budget costs a second call, for when its window ends.
+    /// The hot path, one command on one slot: the token's entry and its bucket's generation (MGET). The source's
+    /// failure budget is not read here: a token the cache answers as valid is answered so whatever the source spent
+    /// (API.md); every other answer reads or spends the budget after.
     /// </summary>
-    public virtual async Task<CacheLookup> LookupAsync(TokenHash hash, string source, int budget)
+    public virtual async Task<CacheLookup> LookupAsync(TokenHash hash)
     {
         if (!circuit.Allow())
         {
@@ -80,27 +82,15 @@ internal partial class TokenCache(
         }
 
         (RedisKey tokenKey, RedisKey generationKey) = CacheKeys.TokenAndGeneration(hash);
-        RedisKey failures = FailureKey(source);
-        RedisValue entry, generation, spent;
+        RedisValue[] values;
         IServer server;
         long connects;
         try
         {
             ConnectionMultiplexer multiplexer = await redis.Reads.GetAsync();
-            IDatabase database = multiplexer.GetDatabase();
             server = multiplexer.GetServer(tokenKey);
             connects = redis.Reads.Servers.Connects(server);
-            if (redis.Reads.IsCluster(multiplexer))
-            {
-                Task<RedisValue> budgetRead = database.StringGetAsync(failures);
-                RedisValue[] pair = await ObservedAsync(database.StringGetAsync([tokenKey, generationKey]), budgetRead);
-                (entry, generation, spent) = (pair[0], pair[1], await budgetRead);
-            }
-            else
-            {
-                RedisValue[] values = await database.StringGetAsync([tokenKey, generationKey, failures]);
-                (entry, generation, spent) = (values[0], values[1], values[2]);
-            }
+            values = await multiplexer.GetDatabase().StringGetAsync([tokenKey, generationKey]);
 
             // The slot's owner after the reply must be the one asked before it (a redirect moved it otherwise).
             if (!Equals(multiplexer.GetServer(tokenKey).EndPoint, server.EndPoint))
@@ -116,19 +106,31 @@ internal partial class TokenCache(
             return Unavailable;
         }
 
-        if (spent.TryParse(out long failuresSpent) && failuresSpent >= budget)
-        {
-            StrongBox<TimeSpan?>? left = await TryAsync(redis.Reads, async database => new StrongBox<TimeSpan?>(await database.KeyTimeToLiveAsync(failures)));
-            return new CacheLookup(true, true, left?.Value ?? FailureWindow, default);
-        }
-
-        if (!entry.IsNull && redis.Reads.Servers.TrustedTag(server, connects) is null && connects >= 0)
+        if (!values[0].IsNull && redis.Reads.Servers.TrustedTag(server, connects) is null && connects >= 0)
         {
             // First answer on a new connection: identify the server behind it (once), then judge the same reply.
             await redis.Reads.Servers.CheckAsync(server);
         }
 
-        return new CacheLookup(true, false, TimeSpan.Zero, Trust(server, connects, hash, entry, generation));
+        return new CacheLookup(true, Trust(server, connects, hash, values[0], values[1]));
+    }
+
+    /// <summary>
+    /// Whether a source has spent its failure budget, and for how long its window still runs (one command on the
+    /// budget's own slot); null where Redis is unavailable.
+    /// </summary>
+    public virtual async Task<BudgetState?> ReadBudgetAsync(string source, int budget)
+    {
+        RedisResult? result = await TryAsync(redis.Reads, database => database.ScriptEvaluateAsync(CacheScripts.Budget, [FailureKey(source)]));
+        if (result is null)
+        {
+            return null;
+        }
+
+        RedisResult[] parts = (RedisResult[])result!;
+        long spent = (long)parts[0];
+        long leftMs = (long)parts[1];
+        return new BudgetState(spent >= budget, leftMs > 0 ? TimeSpan.FromMilliseconds(leftMs) : FailureWindow);
     }
 
     /// <summary>
@@ -143,7 +145,7 @@ internal partial class TokenCache(
     public virtual async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
     {
         RedisResult? result = await TryAsync(redis.Reads, database => database.ScriptEvaluateAsync(
-            CacheScripts.Spend, [CacheKeys.Failures(source)], [(long)FailureWindow.TotalMilliseconds]));
+            CacheScripts.Spend, [FailureKey(source)], [(long)FailureWindow.TotalMilliseconds]));
         if (result is null)
         {
             return null;
@@ -246,20 +248,6 @@ internal partial class TokenCache(
         {
             Failed(e);
             return default;
-        }
-    }
-
-    /// <summary>Awaits <paramref name="first"/>, observing <paramref name="second"/>'s failure too where the first fails.</summary>
-    private static async Task<T> ObservedAsync<T>(Task<T> first, Task second)
-    {
-        try
-        {
-            return await first;
-        }
-        catch
-        {
-            _ = second.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-            throw;
         }
     }
 

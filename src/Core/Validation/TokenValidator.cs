@@ -7,9 +7,9 @@ using Microsoft.Extensions.Options;
 namespace BlueTokens.Core.Validation;
 
 /// <summary>
-/// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis MGET that
-/// answers both "is this source over its failure budget" and "what is this token"; on a miss, Redis's clock, at
-/// most two Table Storage point reads, and one cache fill. Disabled is judged before expired, by the clock, wherever the state
+/// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis MGET of the
+/// token's entry and its bucket's generation; on a miss, the source's budget and Redis's clock together, at most
+/// two Table Storage point reads, and one cache fill. Disabled is judged before expired, by the clock, wherever the state
 /// came from. With Redis unavailable every answer comes, correctly, from the table.
 /// </summary>
 internal sealed class TokenValidator(
@@ -39,20 +39,37 @@ internal sealed class TokenValidator(
         // One async method on the hit path (plus the cache's): each further level would be one more state machine
         // allocated per request once Redis makes it wait.
         int budget = options.Value.MaxFailuresPerMinute;
-        CacheLookup lookup = await cache.LookupAsync(hash, source, budget);
-        if (lookup.OverBudget)
-        {
-            return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: lookup.RetryAfter), "cache");
-        }
-
+        CacheLookup lookup = await cache.LookupAsync(hash);
         string answeredFrom = !lookup.Available ? "table_redis_unavailable" : lookup.Token.Kind == CachedTokenKind.Miss ? "cache_miss" : "cache_hit";
         DateTimeOffset now = time.GetUtcNow();
-        ValidationResult result = lookup.Token.Kind switch
+        ValidationResult result;
+        if (lookup.Token.Kind == CachedTokenKind.Live)
         {
-            CachedTokenKind.Live => Judge(lookup.Token.Entry!, now),
-            CachedTokenKind.Revoked or CachedTokenKind.Unknown => ValidationResult.InvalidToken,
-            _ => await FromTableAsync(hash.ToHex(), lookup.Available, cancellationToken),
-        };
+            // A token the cache answers as valid is answered so, whatever its source has spent (API.md).
+            result = Judge(lookup.Token.Entry!, now);
+        }
+        else if (lookup.Token.Kind is CachedTokenKind.Revoked or CachedTokenKind.Unknown)
+        {
+            result = ValidationResult.InvalidToken;
+        }
+        else if (lookup.Available)
+        {
+            // A miss: a source that has spent its budget gets 429 without any table read. Its budget and Redis's
+            // clock are asked together (one round trip, two slots).
+            string tokenHash = hash.ToHex();
+            Task<BudgetState?> budgetRead = cache.ReadBudgetAsync(source, budget);
+            Task<CacheClock?> clockRead = cache.ReadClockAsync(tokenHash);
+            if (await budgetRead is { Spent: true } spent)
+            {
+                return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: spent.WindowLeft), "cache");
+            }
+
+            result = await FromTableAsync(tokenHash, await clockRead, cancellationToken);
+        }
+        else
+        {
+            result = await FromTableAsync(hash.ToHex(), null, cancellationToken);
+        }
 
         if (result.IsValid)
         {
@@ -69,11 +86,13 @@ internal sealed class TokenValidator(
         return result;
     }
 
-    private async Task<ValidationResult> FromTableAsync(string tokenHash, bool redisAvailable, CancellationToken cancellationToken)
+    /// <summary>
+    /// The table's answer, filled into the cache where Redis's clock and the bucket's generation were read before the
+    /// table (<paramref name="readAt"/>; null where Redis is unavailable): the fill presents them, and is dropped if
+    /// the read is too old by then or the bucket was emptied or moved since.
+    /// </summary>
+    private async Task<ValidationResult> FromTableAsync(string tokenHash, CacheClock? readAt, CancellationToken cancellationToken)
     {
-        // Redis's clock and the bucket's generation before the table is read (its server identified first): the fill presents them, and is dropped if the read
-        // is too old by then or Redis was emptied since.
-        CacheClock? readAt = redisAvailable ? await cache.ReadClockAsync(tokenHash) : null;
         TokenLookupEntity? index = await store.GetLookupAsync(tokenHash, cancellationToken);
         StoredClient? stored = index is null ? null : await store.GetClientAsync(index.TenantId, index.ClientId, cancellationToken);
         if (stored is null)

@@ -2,15 +2,18 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using BlueTokens.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BlueTokens.IntegrationTests.Validation;
 
 /// <summary>
 /// The failure budget of validate (API.md, "Validate answers 401 ..."): every 401 spends one unit of the source's
-/// budget; after N failures the next request, whatever it presents, is 429 <c>rate_limited</c> with a whole-second
-/// Retry-After until the fixed 60-second window opened by the first failure ends; successes spend nothing; other
-/// sources are unaffected; the window is shared by every instance. N is 5 here. Redis is shared by every test, so
-/// each test plays a source of its own.
+/// budget; after N failures, until the fixed 60-second window opened by the first failure ends, a token the cache
+/// answers as valid still gets its 200 (a gateway shared by many connectors is not locked out by one of them), and
+/// every other request is 429 <c>rate_limited</c> with a whole-second Retry-After, without any table read; successes
+/// spend nothing; other sources are unaffected; the window is shared by every instance. N is 5 here. Redis is shared
+/// by every test, so each test plays a source of its own.
 /// </summary>
 [Collection(StackTests.Name)]
 public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, Budget(5))
@@ -18,7 +21,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
     private const int N = 5;
 
     [Fact]
-    public async Task JunkFailures_FiveAre401_ThenEveryRequestIs429_EvenAValidToken()
+    public async Task JunkFailures_FiveAre401_ThenEveryRequestIs429_ButAValidTokenTheCacheAnswers()
     {
         AdminApi.Created client = await NewTenant().CreateAsync("BI");
         string source = NewSource();
@@ -31,9 +34,10 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
 
         int first = await AssertRateLimitedAsync(await ValidateAsync(http, source, "nope"), "6th");
         int second = await AssertRateLimitedAsync(await ValidateAsync(http, source, "nope"), "7th");
-        int valid = await AssertRateLimitedAsync(await ValidateAsync(http, source, client.Token), "a valid token from a spent source", client.Token);
-        int inBody = await AssertRateLimitedAsync(await ValidateAsync(http, source, client.Token, inBody: true), "a valid token in the body", client.Token);
-        Assert.True(second <= first && valid <= second && inBody <= valid, $"the window only shrinks: {first}, {second}, {valid}, {inBody}");
+        await AssertValidAsync(await ValidateAsync(http, source, client.Token), "a valid token from a spent source (a cache hit)");
+        await AssertValidAsync(await ValidateAsync(http, source, client.Token, inBody: true), "a valid token in the body");
+        int third = await AssertRateLimitedAsync(await ValidateAsync(http, source, TokenKit.NewWellFormed()), "an unknown token");
+        Assert.True(second <= first && third <= second, $"the window only shrinks: {first}, {second}, {third}");
     }
 
     [Fact]
@@ -50,7 +54,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
 
         await AssertRateLimitedAsync(await ValidateAsync(http, source, TokenKit.NewWellFormed()), "6th");
         await AssertRateLimitedAsync(await ValidateAsync(http, source, TokenKit.NewWellFormed()), "7th");
-        await AssertRateLimitedAsync(await ValidateAsync(http, source, client.Token), "a valid token from a spent source", client.Token);
+        await AssertValidAsync(await ValidateAsync(http, source, client.Token), "a valid token from a spent source");
     }
 
     [Fact]
@@ -70,7 +74,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
         }
 
         await AssertRateLimitedAsync(await ValidateAsync(http, source, disabled.Token), "6th", disabled.Token);
-        await AssertRateLimitedAsync(await ValidateAsync(http, source, client.Token), "a valid token from a spent source", client.Token);
+        await AssertValidAsync(await ValidateAsync(http, source, client.Token), "a valid token from a spent source");
     }
 
     [Fact]
@@ -88,7 +92,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
 
         await AssertValidAsync(await ValidateAsync(http, other, client.Token), "the other source's valid token");
         await AssertRefusedAsync(await ValidateAsync(http, other, "nope"), "invalid_token", "the other source's junk");
-        await AssertRateLimitedAsync(await ValidateAsync(http, spent, client.Token), "the spent source, still", client.Token);
+        await AssertRateLimitedAsync(await ValidateAsync(http, spent, "nope"), "the spent source, still");
     }
 
     [Fact]
@@ -127,7 +131,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
             }
         }
 
-        await AssertRateLimitedAsync(await ValidateAsync(http, source, client.Token), "a valid token after 5 failures", client.Token);
+        await AssertRateLimitedAsync(await ValidateAsync(http, source, "nope"), "the 6th failure, after successes between");
     }
 
     [Fact]
@@ -150,8 +154,40 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
 
         await AssertRateLimitedAsync(await ValidateAsync(a, source, "nope"), "the next on host A");
         await AssertRateLimitedAsync(await ValidateAsync(b, source, "nope"), "the next on host B");
-        await AssertRateLimitedAsync(await ValidateAsync(b, source, client.Token), "a valid token on host B", client.Token);
-        await AssertRateLimitedAsync(await ValidateAsync(a, source, client.Token), "a valid token on host A", client.Token);
+        await AssertRateLimitedAsync(await ValidateAsync(b, source, TokenKit.NewWellFormed()), "an unknown token on host B");
+        await AssertValidAsync(await ValidateAsync(b, source, client.Token), "a valid token on host B");
+        await AssertValidAsync(await ValidateAsync(a, source, client.Token), "a valid token on host A");
+    }
+
+    [Fact]
+    public async Task ASpentSource_WhoseValidTokenMissesTheCache_Gets429_WithoutAnyTableRead()
+    {
+        var counter = new StorageRequestCounter();
+        await using var host = new LocalHostFactory(Stack, Budget(N));
+        using var counted = host.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton(counter.CreateClient(Stack.StorageConnectionString))));
+        counted.Server.PreserveExecutionContext = true; // so the counter's scope flows into the request
+        AdminApi.Created client = await new AdminApi(counted.CreateClient(), $"tenant-{Guid.NewGuid():N}").CreateAsync("BI");
+        string source = NewSource();
+        HttpClient http = counted.CreateClient();
+        for (int i = 1; i <= N; i++)
+        {
+            await AssertRefusedAsync(await ValidateAsync(http, source, "nope"), "invalid_token", $"failure {i}");
+        }
+
+        await using (RedisProbe redis = await RedisProbe.ConnectAsync(Stack.RedisConnectionString))
+        {
+            await redis.DeleteAsync(RedisProbe.TokenKey(client.Token)); // only the table could say it is valid now
+        }
+
+        using (counter.Measure())
+        {
+            await AssertRateLimitedAsync(await ValidateAsync(http, source, client.Token), "a valid token the cache does not hold", client.Token);
+            await AssertRateLimitedAsync(await ValidateAsync(http, source, TokenKit.NewWellFormed()), "an unknown token");
+        }
+
+        Assert.Equal(0, counter.Count);
+        await AssertValidAsync(await ValidateAsync(http, NewSource(), client.Token), "the same token from another source");
     }
 
     [Fact]

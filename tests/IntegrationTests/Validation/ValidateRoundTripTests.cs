@@ -46,7 +46,7 @@ public sealed class ValidateRoundTripTests(StackFixture stack) : IAsyncLifetime
     {
         (int table, string[] redis) = await CountAsync(() => _connector.ValidateAsync(_client.Token), "valid");
         Assert.Equal(0, table);
-        Assert.Equal(["mget=1"], redis); // the token's entry, its bucket's generation and the source's budget, in one plain command
+        Assert.Equal(["mget=1"], redis); // the token's entry and its bucket's generation, in one plain command on one slot
     }
 
     [Fact]
@@ -58,13 +58,14 @@ public sealed class ValidateRoundTripTests(StackFixture stack) : IAsyncLifetime
 
         Assert.Equal(2, table);
         Assert.Equal(["GET", "GET"], _table.Requests.Select(request => request.Split(' ')[0]));
-        // The read that missed; Redis's clock and the bucket's generation before the table read (one script); and
-        // the fill (a script that reads, then sets).
+        // The read that missed; the source's budget (one script: GET, PTTL) and Redis's clock with the bucket's
+        // generation (one script), asked together before the table read; and the fill (a script that reads, then sets).
         Assert.Contains("mget=1", redis);
         Assert.Contains("time=2", redis); // one before the table read, one inside the fill's deadline check
-        Assert.Contains("get=3", redis); // the generation before the table read; the generation and the entry in the fill
+        Assert.Contains("get=4", redis); // the budget and the generation before the table read; the generation and the entry in the fill
+        Assert.Contains("pttl=1", redis);
         Assert.Contains("set=1", redis); // the fill alone: the bucket's generation is there since the create's write
-        Assert.Equal(2, redis.Where(command => command.StartsWith("eval", StringComparison.Ordinal)).Sum(command => int.Parse(command.Split('=')[1], CultureInfo.InvariantCulture)));
+        Assert.Equal(3, redis.Where(command => command.StartsWith("eval", StringComparison.Ordinal)).Sum(command => int.Parse(command.Split('=')[1], CultureInfo.InvariantCulture)));
         Assert.False((await _redis.GetAsync(RedisProbe.TokenKey(_client.Token))).IsNull);
     }
 
