@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using Azure.Data.Tables;
+using Azure.Identity;
 using BlueTokens.Core.Caching;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -85,8 +86,14 @@ public class InProcessValidateBenchmarks
     [Benchmark(Description = "validate (cache hit, in process)")]
     public async Task<bool> Validate() => (await _validator.ValidateAsync(_token, "127.0.0.1")).IsValid;
 
+    private static readonly IOptions<RedisOptions> NoRedis = Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" });
+
+    // The connection-string form never asks the sign-in's credential for a token.
     private sealed class HitCache(TokenCacheEntry entry) : TokenCache(
-        new RedisConnection(Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" }), NullLogger<RedisConnection>.Instance),
+        new RedisConnection(
+            NoRedis,
+            new RedisSignIn(NoRedis, new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned), TimeProvider.System, NullLogger<RedisSignIn>.Instance),
+            NullLogger<RedisConnection>.Instance),
         new RedisCircuit(TimeProvider.System),
         Options.Create(new CacheOptions()),
         NullLogger<TokenCache>.Instance)

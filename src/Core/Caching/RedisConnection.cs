@@ -12,11 +12,13 @@ internal sealed partial class RedisConnection : IAsyncDisposable
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> _multiplexer;
 
-    public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger)
+    public RedisConnection(IOptions<RedisOptions> options, RedisSignIn signIn, ILogger<RedisConnection> logger)
     {
-        ConfigurationOptions configuration = BuildConfiguration(options.Value.ConnectionString);
+        ConfigurationOptions configuration = BuildConfiguration(options.Value.ConfigurationString);
+        signIn.Configure(configuration);
         _multiplexer = new Lazy<Task<ConnectionMultiplexer>>(async () =>
         {
+            await signIn.SignInAsync();
             ConnectionMultiplexer multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
             multiplexer.ConnectionFailed += (_, e) =>
                 LogConnectionFailed(logger, e.EndPoint, e.FailureType);

@@ -3,7 +3,7 @@ namespace BlueTokens.Core.Caching;
 /// <summary>
 /// Settings under <c>Redis__</c>, in one of two forms: <see cref="ConnectionString"/> (locally, or any Redis that
 /// takes a password), or, for Azure Managed Redis, <see cref="Endpoint"/> with <see cref="Credential"/> and
-/// <see cref="ClientId"/>: Microsoft Entra ID sign-in, no access key anywhere.
+/// <see cref="ClientId"/>: Microsoft Entra ID sign-in, no access key anywhere (see <see cref="RedisSignIn"/>).
 /// </summary>
 internal sealed class RedisOptions
 {
@@ -24,6 +24,15 @@ internal sealed class RedisOptions
     /// <summary>The client id of the user-assigned identity; unset means the system-assigned one (as for <c>TokenStorage</c>).</summary>
     public string? ClientId { get; set; }
 
+    /// <summary>
+    /// TLS in the Entra ID form; always on in Azure. Internal, so configuration cannot bind it: only tests against
+    /// a plain local redis-server turn it off.
+    /// </summary>
+    internal bool UseTls { get; set; } = true;
+
     /// <summary>Whether the Entra ID form is configured (the validator makes sure it is the only one).</summary>
     internal bool UsesEntraId => !string.IsNullOrWhiteSpace(Endpoint);
+
+    /// <summary>What StackExchange.Redis parses: the connection string, or the endpoint alone in the Entra ID form (<see cref="RedisSignIn.Configure"/> adds the rest).</summary>
+    internal string ConfigurationString => UsesEntraId ? Endpoint! : ConnectionString;
 }
