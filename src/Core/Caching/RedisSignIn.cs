@@ -25,7 +25,9 @@ namespace BlueTokens.Core.Caching;
 /// and the provider's <c>AfterConnectAsync</c> hands us the multiplexer to do that on. StackExchange.Redis opens a
 /// second, subscription connection per server as soon as anything subscribes, its own configuration channel
 /// included; <c>IServer.Execute</c> cannot reach that one, so it would be left on an expiring token. The service uses
-/// no pub/sub: the command map leaves the subscribe commands out, and that connection is never opened.
+/// no pub/sub, so the command map leaves the subscribe commands out: the library subscribes to nothing and opens no
+/// such connection, and a subscribe in code fails. (In StackExchange.Redis 3.4 that failed attempt still opens the
+/// connection, idle; closed at its token's expiry, it would reconnect with the current token.)
 /// </remarks>
 internal sealed partial class RedisSignIn : IAsyncDisposable
 {
@@ -47,7 +49,7 @@ internal sealed partial class RedisSignIn : IAsyncDisposable
 
     private static readonly TokenRequestContext TokenRequest = new([Scope]);
 
-    // Without SUBSCRIBE the multiplexer opens no subscription connection, and a subscribe fails instead of opening one.
+    // Without SUBSCRIBE the multiplexer does not subscribe to its configuration channel, so opens no subscription connection.
     private static readonly CommandMap NoPubSub = CommandMap.Create(
         ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"], available: false);
 
