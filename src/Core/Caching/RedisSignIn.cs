@@ -22,7 +22,7 @@ namespace BlueTokens.Core.Caching;
 /// <see cref="DefaultOptionsProvider"/> whose <c>User</c> and <c>Password</c> are virtual: ours answers with the
 /// current token. (A <c>Clone</c> of the options would share the provider, so this holds even for a copy; and
 /// the token never enters the options' own fields, so their <c>ToString</c> cannot print it.) Connections already open are signed in again after each renewal (<c>AUTH</c> on each server),
-/// and the provider's <c>AfterConnectAsync</c> hands us the multiplexer to do that on. StackExchange.Redis opens a
+/// and the provider's <c>AfterConnectAsync</c> hands us each multiplexer to do that on. StackExchange.Redis opens a
 /// second, subscription connection per server as soon as anything subscribes, its own configuration channel
 /// included; <c>IServer.Execute</c> cannot reach that one, so it would be left on an expiring token. The service uses
 /// no pub/sub, so the command map leaves the subscribe commands out: the library subscribes to nothing and opens no
@@ -59,9 +59,9 @@ internal sealed partial class RedisSignIn : IAsyncDisposable
     private readonly ILogger<RedisSignIn> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _startLock = new();
+    private readonly Lock _lock = new();
+    private readonly List<ConnectionMultiplexer> _multiplexers = [];
     private volatile RedisAccessToken? _current;
-    private volatile ConnectionMultiplexer? _multiplexer;
     private Task? _renewals;
 
     public RedisSignIn(
@@ -103,7 +103,8 @@ internal sealed partial class RedisSignIn : IAsyncDisposable
             return;
         }
 
-        lock (_startLock)
+        // Once for all: every multiplexer configured here calls this before it connects.
+        lock (_lock)
         {
             _renewals ??= Task.Run(() => RenewAsync(_stopping.Token));
         }
@@ -217,13 +218,13 @@ internal sealed partial class RedisSignIn : IAsyncDisposable
     /// </summary>
     private async Task ReauthenticateAsync(RedisAccessToken token)
     {
-        ConnectionMultiplexer? multiplexer = _multiplexer;
-        if (multiplexer is null)
+        ConnectionMultiplexer[] multiplexers;
+        lock (_lock)
         {
-            return;
+            multiplexers = [.. _multiplexers];
         }
 
-        foreach (IServer server in multiplexer.GetServers())
+        foreach (IServer server in multiplexers.SelectMany(multiplexer => multiplexer.GetServers()))
         {
             if (!server.IsConnected)
             {
@@ -275,9 +276,14 @@ internal sealed partial class RedisSignIn : IAsyncDisposable
 
         public override string? Password => signIn._current?.Password;
 
+        // Every multiplexer connected with these options (or a Clone of them, which shares the provider).
         public override Task AfterConnectAsync(ConnectionMultiplexer multiplexer, Action<string> log)
         {
-            signIn._multiplexer = multiplexer;
+            lock (signIn._lock)
+            {
+                signIn._multiplexers.Add(multiplexer);
+            }
+
             return Task.CompletedTask;
         }
     }

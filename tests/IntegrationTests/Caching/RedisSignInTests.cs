@@ -7,6 +7,7 @@ using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace BlueTokens.IntegrationTests.Caching;
@@ -131,6 +132,52 @@ public sealed class RedisSignInTests : IAsyncLifetime
         Assert.Equal(live.Id, Assert.Single(await ConnectionsAsync()).Id);
         Assert.Equal("before", await db.StringGetAsync("signin:probe"));
         AssertNoTokenLogged();
+    }
+
+    [Fact]
+    public async Task Renewal_SignsInAgainOnEveryMultiplexer_ConfiguredFromCopiesOfTheOptions()
+    {
+        IssuedToken old = Issue(TimeSpan.FromSeconds(3));
+        await AclAsync("SETUSER", _oid, "on", ">" + old.Token, "~*", "&*", "+@all");
+        await using ServiceProvider services = Services();
+        RedisSignIn signIn = services.GetRequiredService<RedisSignIn>();
+        ConfigurationOptions template = RedisConnection.BuildConfiguration(services.GetRequiredService<IOptions<RedisOptions>>().Value.ConfigurationString);
+        signIn.Configure(template);
+
+        // Two multiplexers from clones of one configured template, as for separate read and write links.
+        var links = new List<ConnectionMultiplexer>();
+        foreach (string role in new[] { "validate", "admin" })
+        {
+            ConfigurationOptions configuration = template.Clone();
+            configuration.ClientName = $"blue-token-service/{role}";
+            await signIn.SignInAsync();
+            links.Add(await ConnectionMultiplexer.ConnectAsync(configuration));
+        }
+
+        try
+        {
+            ClientInfo[] live = await ConnectionsAsync();
+            Assert.Equal(2, live.Length);
+            await using RedisMonitor monitor = await RedisMonitor.StartAsync(_server.Port, AdminUser, AdminPassword);
+            IssuedToken renewed = FakeEntraCredential.Mint(_oid, TimeSpan.FromHours(1));
+            await AclAsync("SETUSER", _oid, "resetpass", ">" + renewed.Token);
+            await AclAsync("LOG", "RESET");
+            Issue(renewed);
+
+            string[] addresses = [.. live.Select(client => $"{client.Address}")];
+            await EventuallyAsync(
+                () => Task.FromResult(addresses.All(address => monitor.Commands.Any(c => c.Client == address && c.Command.Equals("AUTH", StringComparison.OrdinalIgnoreCase)))),
+                "an AUTH on both live connections");
+            Assert.Empty((RedisResult[])(await AclAsync("LOG"))!);
+            Assert.Equal(live.Select(client => client.Id).Order(), (await ConnectionsAsync()).Select(client => client.Id).Order());
+        }
+        finally
+        {
+            foreach (ConnectionMultiplexer link in links)
+            {
+                await link.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>The composition root, over this test's server, with the Entra ID credential replaced by the fake.</summary>

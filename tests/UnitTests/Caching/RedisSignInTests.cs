@@ -74,6 +74,10 @@ public sealed class RedisSignInTests
         Assert.DoesNotContain("$AUTH=", configuration.CommandMap.ToString(), StringComparison.Ordinal);
         // What the library prints of its configuration carries no token.
         Assert.DoesNotContain(token.Token, configuration.ToString(), StringComparison.Ordinal);
+        // A copy (one per multiplexer, say) signs in just the same.
+        ConfigurationOptions copy = configuration.Clone();
+        Assert.Equal((Oid, token.Token, true), (copy.User, copy.Password, copy.Ssl));
+        Assert.Equal(configuration.CommandMap.ToString(), copy.CommandMap.ToString());
     }
 
     [Fact]
@@ -87,6 +91,7 @@ public sealed class RedisSignInTests
         await using RedisSignIn signIn = SignIn(credential);
         ConfigurationOptions configuration = RedisConnection.BuildConfiguration(EntraId.ConfigurationString);
         signIn.Configure(configuration);
+        ConfigurationOptions copy = configuration.Clone();
         await signIn.SignInAsync();
 
         await AdvanceUntilAsync(() => credential.Requests.Count == 2, step: TimeSpan.FromMinutes(1), limit: Lifetime);
@@ -95,6 +100,7 @@ public sealed class RedisSignInTests
         TimeSpan renewedAfter = credential.Requests[1].At - start;
         Assert.InRange(renewedAfter, 0.70 * Lifetime, Lifetime);
         Assert.Equal(second.Token, configuration.Password);
+        Assert.Equal(second.Token, copy.Password);
         Assert.Contains(_log.Messages, m => m.Contains("renewed", StringComparison.Ordinal));
         Assert.DoesNotContain(_log.Messages, m => m.Contains(first.Token, StringComparison.Ordinal) || m.Contains(second.Token, StringComparison.Ordinal));
     }
