@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using Azure.Data.Tables;
+using Azure.Identity;
 using BlueTokens.Core.Caching;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -100,8 +101,15 @@ public class InProcessValidateBenchmarks
     [Benchmark(Description = "validate (cache hit, in process)")]
     public async Task<bool> Validate() => (await _validator.ValidateAsync(_token, "127.0.0.1")).IsValid;
 
+    private static readonly IOptions<RedisOptions> NoRedis = Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" });
+
+    // The connection-string form never asks the sign-in's credential for a token.
     private sealed class HitCache(TokenCacheEntry entry) : TokenCache(
-        new RedisConnection(Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" }), NullLoggerFactory.Instance, TimeProvider.System),
+        new RedisConnection(
+            NoRedis,
+            new RedisSignIn(NoRedis, new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned), TimeProvider.System, NullLogger<RedisSignIn>.Instance),
+            NullLoggerFactory.Instance,
+            TimeProvider.System),
         new RedisCircuit(TimeProvider.System),
         new CacheEntrySeal(Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })),
         new ReplicaAcknowledgements(Options.Create(new CacheOptions()), NullLogger<ReplicaAcknowledgements>.Instance),

@@ -1,4 +1,6 @@
+using Azure.Core;
 using Azure.Data.Tables;
+using Azure.Identity;
 using Azure.Storage.Queues;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
@@ -81,6 +83,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<RedisConnection>();
+        services.AddSingleton<RedisSignIn>();
+        // Redis's Entra ID sign-in credential, keyed so that it is Redis's alone; tests register their own under the key.
+        services.TryAddKeyedSingleton<TokenCredential>(RedisSignIn.CredentialKey, (provider, _) =>
+            RedisCredential(provider.GetRequiredService<IOptions<RedisOptions>>().Value));
         services.AddSingleton(_ => StorageClients.Tables(configuration));
         // Base64 messages: what an Azure Functions queue trigger reads by default.
         services.AddSingleton(_ => StorageClients.Queues(configuration, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
@@ -88,6 +94,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<HealthService>();
         return services;
     }
+
+    // The app's managed identity, as TokenStorage's identity form uses it: the user-assigned one where a client id
+    // is given. Building it does no I/O; only asking for a token does, which the connection-string form never does.
+    private static ManagedIdentityCredential RedisCredential(RedisOptions options) => new(
+        string.IsNullOrWhiteSpace(options.ClientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(options.ClientId));
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)
         where TOptions : class

@@ -12,12 +12,13 @@ namespace BlueTokens.Core.Caching;
 /// </summary>
 internal sealed class RedisConnection : IAsyncDisposable
 {
-    public RedisConnection(IOptions<RedisOptions> options, ILoggerFactory loggers, TimeProvider time)
+    public RedisConnection(IOptions<RedisOptions> options, RedisSignIn signIn, ILoggerFactory loggers, TimeProvider time)
     {
-        ConfigurationOptions configuration = BuildConfiguration(options.Value.ConnectionString);
+        ConfigurationOptions configuration = BuildConfiguration(options.Value.ConfigurationString);
+        signIn.Configure(configuration); // before the links copy it: both sign in with the current token
         ILogger logger = loggers.CreateLogger<RedisConnection>();
-        Reads = new RedisLink(configuration, "validate", logger, time, () => Restored?.Invoke());
-        Writes = new RedisLink(configuration, "admin", logger, time, () => Restored?.Invoke());
+        Reads = new RedisLink(configuration, "validate", signIn, logger, time, () => Restored?.Invoke());
+        Writes = new RedisLink(configuration, "admin", signIn, logger, time, () => Restored?.Invoke());
     }
 
     /// <summary>Raised after a connection to Redis comes back, so that pending invalidations can be replayed.</summary>
@@ -75,9 +76,8 @@ internal sealed class RedisConnection : IAsyncDisposable
 internal sealed partial class RedisLink : IAsyncDisposable
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> _multiplexer;
-    private int _cluster = -1;
 
-    public RedisLink(ConfigurationOptions template, string role, ILogger logger, TimeProvider time, Action restored)
+    public RedisLink(ConfigurationOptions template, string role, RedisSignIn signIn, ILogger logger, TimeProvider time, Action restored)
     {
         Servers = new ServerIdentities(time, logger);
         ConfigurationOptions configuration = template.Clone();
@@ -90,6 +90,7 @@ internal sealed partial class RedisLink : IAsyncDisposable
         };
         _multiplexer = new Lazy<Task<ConnectionMultiplexer>>(async () =>
         {
+            await signIn.SignInAsync();
             ConnectionMultiplexer multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
             multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(logger, role, e.EndPoint, e.FailureType);
             multiplexer.ConnectionRestored += (_, e) =>
@@ -104,31 +105,6 @@ internal sealed partial class RedisLink : IAsyncDisposable
     public ServerIdentities Servers { get; }
 
     public Task<ConnectionMultiplexer> GetAsync() => _multiplexer.Value;
-
-    /// <summary>
-    /// Whether the servers are a Redis Cluster (where a multi-key command must stay in one slot), as the first
-    /// connected server says; until one has answered, assumed so (what works on a cluster works on one server).
-    /// </summary>
-    public bool IsCluster(ConnectionMultiplexer multiplexer)
-    {
-        int known = Volatile.Read(ref _cluster);
-        if (known >= 0)
-        {
-            return known == 1;
-        }
-
-        foreach (IServer server in multiplexer.GetServers())
-        {
-            if (server.IsConnected)
-            {
-                bool cluster = server.ServerType == ServerType.Cluster;
-                Volatile.Write(ref _cluster, cluster ? 1 : 0);
-                return cluster;
-            }
-        }
-
-        return true;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -38,6 +38,8 @@ public sealed class StartupValidationTests
     [InlineData("Auth:SigningKey", null, "Auth__Authority")]
     [InlineData("Redis:ConnectionString", null, "Redis__ConnectionString")]
     [InlineData("Redis:ConnectionString", ",,,", "Redis__ConnectionString")]
+    [InlineData("Redis:Endpoint", "myredis.eastus.redis.azure.net:10000", "Redis__ConnectionString")] // both forms
+    [InlineData("Redis:Credential", "managedidentity", "Redis__ConnectionString")]
     [InlineData("TokenStorage", null, "TokenStorage")]
     [InlineData("TokenStorage", "AccountName=x;Nonsense", "TokenStorage")]
     public async Task Start_StopsWithAMessageNamingTheBadSetting(string key, string? value, string named)
