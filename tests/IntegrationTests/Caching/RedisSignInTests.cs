@@ -71,7 +71,7 @@ public sealed class RedisSignInTests : IAsyncLifetime
         // One connection: no subscription connection beside it (for the library's configuration channel) that no
         // renewal could sign in again, because pub/sub is off altogether.
         ClientInfo connection = Assert.Single(await ConnectionsAsync());
-        Assert.Equal("blue-token-service", connection.Name);
+        Assert.Equal("blue-token-service/validate", connection.Name); // the validate link; the admin link connects on its first write
         await Assert.ThrowsAsync<RedisCommandException>(() => db.Multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal("any"), (_, _) => { }));
         AssertNoTokenLogged();
     }

@@ -53,19 +53,30 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>Every node in the order started; the first <see cref="ShardCount"/> started as the primaries of shards 0, 1, 2.</summary>
     public IReadOnlyList<RedisNode> Nodes { get; }
 
-    /// <summary>Starts six nodes, forms the cluster and returns once it is ok on every node (a few seconds).</summary>
+    /// <summary>
+    /// Starts six nodes, forms the cluster and returns once it is ok on every node (a few seconds). Free ports are
+    /// picked, then bound: a server of a test running at the same time can take one in between, so a cluster that
+    /// does not form is started again on other ports (at most three times).
+    /// </summary>
     public static async Task<RedisCluster> StartAsync(CancellationToken cancellationToken = default)
     {
-        var cluster = new RedisCluster();
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await cluster.FormAsync(cancellationToken);
-            return cluster;
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
+            var cluster = new RedisCluster();
+            try
+            {
+                await cluster.FormAsync(cancellationToken);
+                return cluster;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                await cluster.DisposeAsync();
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
         }
     }
 
