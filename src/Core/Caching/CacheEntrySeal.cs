@@ -12,9 +12,9 @@ namespace BlueTokens.Core.Caching;
 /// Makes every value the service writes to Redis authenticated, so that write access to Redis alone cannot make
 /// a token valid: a value reads <c>{version}|{generation}|{mac}|{payload}</c>, where the MAC is an HMAC-SHA256
 /// (truncated to 128 bits) under a subkey derived from <c>Tokens__EncryptionKey</c>, over the token hash, the
-/// version, the generation and the payload. A value that fails it, or that was written under another generation,
-/// is read as a miss and the table decides. (A value the service itself once wrote for this token, version and
-/// generation can still be replayed by someone who copied it; a new generation ends that.)
+/// version, the generation and the payload. A value that fails it, or that was written under a generation started
+/// on another server than the one answering, is read as a miss and the table decides. (A value the service itself
+/// once wrote for this token can still be replayed, on the same server, by someone who copied it.)
 /// </summary>
 internal sealed class CacheEntrySeal
 {
@@ -45,14 +45,14 @@ internal sealed class CacheEntrySeal
 
     /// <summary>
     /// Reads a stored value on the validate path, allocating nothing but a live entry: a miss unless it is well
-    /// formed, written under <paramref name="generation"/>, and its MAC holds.
+    /// formed, written under a generation started on the server whose identity tag is <paramref name="serverTag"/>
+    /// (<c>{tag}-{random}</c>), and its MAC holds.
     /// </summary>
-    public CachedToken Open(in TokenHash hash, ReadOnlySpan<byte> value, ReadOnlySpan<byte> generation)
+    public CachedToken Open(in TokenHash hash, ReadOnlySpan<byte> value, string serverTag)
     {
         if (!TrySplit(value, out long version, out ReadOnlySpan<byte> writtenUnder, out ReadOnlySpan<byte> mac, out ReadOnlySpan<byte> payload)
-            || generation.IsEmpty
-            || !writtenUnder.SequenceEqual(generation)
-            || !Verifies(hash.Bytes, version, generation, payload, mac))
+            || !StartedOn(writtenUnder, serverTag)
+            || !Verifies(hash.Bytes, version, writtenUnder, payload, mac))
         {
             return CachedToken.Miss;
         }
@@ -68,6 +68,24 @@ internal sealed class CacheEntrySeal
         }
 
         return TokenCacheEntry.Read(payload) is { } entry ? new CachedToken(CachedTokenKind.Live, entry) : CachedToken.Miss;
+    }
+
+    private static bool StartedOn(ReadOnlySpan<byte> generation, string serverTag)
+    {
+        if (serverTag.Length == 0 || generation.Length <= serverTag.Length || generation[serverTag.Length] != (byte)'-')
+        {
+            return false;
+        }
+
+        for (int i = 0; i < serverTag.Length; i++)
+        {
+            if (generation[i] != serverTag[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool TrySplit(ReadOnlySpan<byte> value, out long version, out ReadOnlySpan<byte> generation, out ReadOnlySpan<byte> mac, out ReadOnlySpan<byte> payload)

@@ -32,10 +32,10 @@ internal static class CacheKeys
     public static string Generation(string bucket) => $"{Prefix}{{{bucket}}}:gen";
 
     /// <summary>
-    /// The token's key and its bucket's generation key straight from the hash, as the UTF-8 bytes Redis receives:
-    /// no hex string on the validate path, and the generation key (one of 4096) made once per process.
+    /// The token's key straight from the hash, as the UTF-8 bytes Redis receives: one small array on the validate
+    /// path instead of a hex string, a second string for the key, and their encoding.
     /// </summary>
-    public static (RedisKey Token, RedisKey Generation) TokenAndGeneration(in TokenHash hash)
+    public static RedisKey Token(in TokenHash hash)
     {
         byte[] token = new byte[OpenTagUtf8.Length + BucketHexDigits + TokenInfixUtf8.Length + TokenHash.Size * 2];
         Span<byte> rest = Append(token, OpenTagUtf8);
@@ -43,14 +43,8 @@ internal static class CacheKeys
         Convert.TryToHexStringLower(hash.Bytes, hex, out _);
         rest = Append(rest, hex[..BucketHexDigits]);
         Append(rest, TokenInfixUtf8);
-
-        int bucket = (hash.Bytes[0] << 4) | (hash.Bytes[1] >> 4);
-        return (token, GenerationKeys[bucket]);
+        return token;
     }
-
-    private static readonly RedisKey[] GenerationKeys = Enumerable.Range(0, 1 << (4 * BucketHexDigits))
-        .Select(bucket => (RedisKey)Generation(bucket.ToString("x3", System.Globalization.CultureInfo.InvariantCulture)))
-        .ToArray();
 
     /// <summary>The failure budget of one validate source (a client address or an IPv6 /64).</summary>
     public static string Failures(string source) => $"{Prefix}fail:{source}";

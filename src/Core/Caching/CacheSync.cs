@@ -135,7 +135,7 @@ internal sealed partial class CacheSync(
     private CacheWrite Live(ClientRecord client, string hash, DateTimeOffset end, bool grace, DateTimeOffset now) => new(
         hash,
         client.Version,
-        TokenCache.Serialize(new TokenCacheEntry(client.TenantId, client.Id, client.Name, client.Role, end.ToUnixTimeMilliseconds(), client.Disabled, grace)),
+        TokenCache.Serialize(TokenCacheEntry.Of(client, end, grace)),
         cache.EntryLifetime(end, now));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not take {Count} cache writes of a management change, or its replicas did not confirm them; recorded for replay")]

@@ -70,9 +70,10 @@ internal partial class TokenCache(
     private readonly CacheOptions _options = options.Value;
 
     /// <summary>
-    /// The hot path, one command on one slot: the token's entry and its bucket's generation (MGET). The source's
-    /// failure budget is not read here: a token the cache answers as valid is answered so whatever the source spent
-    /// (API.md); every other answer reads or spends the budget after.
+    /// The hot path, one GET: the token's entry, believed only where the generation it was sealed under was started
+    /// on the server that answered (identified on that very connection). The source's failure budget is not read
+    /// here: a token the cache answers as valid is answered so whatever the source spent (API.md); every other
+    /// answer reads or spends the budget after.
     /// </summary>
     public virtual async Task<CacheLookup> LookupAsync(TokenHash hash)
     {
@@ -81,8 +82,8 @@ internal partial class TokenCache(
             return Unavailable;
         }
 
-        (RedisKey tokenKey, RedisKey generationKey) = CacheKeys.TokenAndGeneration(hash);
-        RedisValue[] values;
+        RedisKey tokenKey = CacheKeys.Token(hash);
+        RedisValue value;
         IServer server;
         long connects;
         try
@@ -90,7 +91,7 @@ internal partial class TokenCache(
             ConnectionMultiplexer multiplexer = await redis.Reads.GetAsync();
             server = multiplexer.GetServer(tokenKey);
             connects = redis.Reads.Servers.Connects(server);
-            values = await multiplexer.GetDatabase().StringGetAsync([tokenKey, generationKey]);
+            value = await multiplexer.GetDatabase().StringGetAsync(tokenKey);
 
             // The slot's owner after the reply must be the one asked before it (a redirect moved it otherwise).
             if (!Equals(multiplexer.GetServer(tokenKey).EndPoint, server.EndPoint))
@@ -106,13 +107,20 @@ internal partial class TokenCache(
             return Unavailable;
         }
 
-        if (!values[0].IsNull && redis.Reads.Servers.TrustedTag(server, connects) is null && connects >= 0)
+        if (value.IsNull)
+        {
+            return new CacheLookup(true, CachedToken.Miss);
+        }
+
+        if (redis.Reads.Servers.TrustedTag(server, connects) is null && connects >= 0)
         {
             // First answer on a new connection: identify the server behind it (once), then judge the same reply.
             await redis.Reads.Servers.CheckAsync(server);
         }
 
-        return new CacheLookup(true, Trust(server, connects, hash, values[0], values[1]));
+        return new CacheLookup(true, redis.Reads.Servers.TrustedTag(server, connects) is { } tag
+            ? seal.Open(hash, ((ReadOnlyMemory<byte>)value).Span, tag)
+            : CachedToken.Miss);
     }
 
     /// <summary>
@@ -190,26 +198,6 @@ internal partial class TokenCache(
 
     public TimeSpan UnknownLifetime => _options.UnknownTokenLifetime;
 
-    /// <summary>
-    /// What a hit may believe: nothing from a server not identified on this connection, nothing under a generation
-    /// started on another server, nothing written under another generation or failing its seal.
-    /// </summary>
-    private CachedToken Trust(IServer server, long connects, in TokenHash hash, RedisValue entry, RedisValue generation)
-    {
-        if (entry.IsNull || generation.IsNull || redis.Reads.Servers.TrustedTag(server, connects) is not { } tag)
-        {
-            return CachedToken.Miss;
-        }
-
-        ReadOnlySpan<byte> current = ((ReadOnlyMemory<byte>)generation).Span;
-        if (current.Length <= tag.Length || current[tag.Length] != (byte)'-' || !AsciiEquals(current[..tag.Length], tag))
-        {
-            return CachedToken.Miss;
-        }
-
-        return seal.Open(hash, ((ReadOnlyMemory<byte>)entry).Span, current);
-    }
-
     private async Task<CacheClock?> ReadClockAsync(RedisLink link, RedisKey generationKey)
     {
         RedisResult? result = await TryAsync(link, async database =>
@@ -249,19 +237,6 @@ internal partial class TokenCache(
             Failed(e);
             return default;
         }
-    }
-
-    private static bool AsciiEquals(ReadOnlySpan<byte> bytes, string text)
-    {
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            if (bytes[i] != text[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static string NewGeneration() => Guid.NewGuid().ToString("N")[..12];

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BlueTokens.Core.Clients;
 
 namespace BlueTokens.Core.Caching;
 
@@ -18,6 +19,13 @@ internal sealed record TokenCacheEntry(
     [property: JsonPropertyName("g")] bool Grace)
 {
     public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs);
+
+    /// <summary>
+    /// What the cache holds for one token of a client, ending at <paramref name="end"/>: the one place an entry is
+    /// made from a client, for a validate's fill and a management write alike, so the two can never disagree.
+    /// </summary>
+    public static TokenCacheEntry Of(ClientRecord client, DateTimeOffset end, bool grace) =>
+        new(client.TenantId, client.Id, client.Name, client.Role, end.ToUnixTimeMilliseconds(), client.Disabled, grace);
 
     /// <summary>
     /// Reads the JSON of an entry on the validate path: one pass of a reader over the UTF-8 bytes, no metadata,

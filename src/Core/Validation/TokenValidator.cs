@@ -103,9 +103,9 @@ internal sealed class TokenValidator(
 
         ClientRecord client = stored.Record;
         TokenCacheEntry? entry = client.TokenHash == tokenHash
-            ? EntryOf(client, client.ExpiresAt, grace: false)
+            ? TokenCacheEntry.Of(client, client.ExpiresAt, grace: false)
             : client.GraceTokens.FirstOrDefault(grace => grace.Hash == tokenHash) is { } replaced
-                ? EntryOf(client, replaced.Until, grace: true)
+                ? TokenCacheEntry.Of(client, replaced.Until, grace: true)
                 : null;
         if (entry is null)
         {
@@ -155,7 +155,4 @@ internal sealed class TokenValidator(
             ? new ValidationResult(ValidationCode.RateLimited, RetryAfter: s.WindowLeft)
             : failure;
     }
-
-    private static TokenCacheEntry EntryOf(ClientRecord client, DateTimeOffset end, bool grace) =>
-        new(client.TenantId, client.Id, client.Name, client.Role, end.ToUnixTimeMilliseconds(), client.Disabled, grace);
 }

@@ -13,7 +13,8 @@ namespace BlueTokens.UnitTests.Caching;
 /// </summary>
 public sealed class CacheEntrySealTests
 {
-    private const string Generation = "3f2a9c01b7de-0a1b2c3d4e5f";
+    private const string Tag = "3f2a9c01b7de";
+    private const string Generation = Tag + "-0a1b2c3d4e5f";
     private static readonly TokenCacheEntry Entry = new("tenant-a", "c_01", "BI \"prod\"", "analyst", 1_800_000_000_123, Disabled: false, Grace: false);
     private static readonly CacheEntrySeal Seal = SealUnder(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
 
@@ -22,7 +23,7 @@ public sealed class CacheEntrySealTests
     [Fact]
     public void Open_OfASealedEntry_IsLiveWithTheEntry()
     {
-        CachedToken token = Open(Hash, Seal.Seal(Hash, 7, Generation, TokenCache.Serialize(Entry)), Generation);
+        CachedToken token = Open(Hash, Seal.Seal(Hash, 7, Generation, TokenCache.Serialize(Entry)), Tag);
 
         Assert.Equal(CachedTokenKind.Live, token.Kind);
         Assert.Equal(Entry, token.Entry);
@@ -31,8 +32,8 @@ public sealed class CacheEntrySealTests
     [Fact]
     public void Open_OfASealedMarker_IsThatMarker()
     {
-        Assert.Equal(CachedTokenKind.Revoked, Open(Hash, Seal.Seal(Hash, 3, Generation, TokenCache.RevokedPayload), Generation).Kind);
-        Assert.Equal(CachedTokenKind.Unknown, Open(Hash, Seal.Seal(Hash, 3, Generation, TokenCache.UnknownPayload), Generation).Kind);
+        Assert.Equal(CachedTokenKind.Revoked, Open(Hash, Seal.Seal(Hash, 3, Generation, TokenCache.RevokedPayload), Tag).Kind);
+        Assert.Equal(CachedTokenKind.Unknown, Open(Hash, Seal.Seal(Hash, 3, Generation, TokenCache.UnknownPayload), Tag).Kind);
     }
 
     [Fact]
@@ -43,7 +44,7 @@ public sealed class CacheEntrySealTests
         {
             byte[] altered = (byte[])sealedValue.Clone();
             altered[position] ^= flip;
-            Assert.Equal(CachedTokenKind.Miss, Open(Hash, altered, Generation).Kind);
+            Assert.Equal(CachedTokenKind.Miss, Open(Hash, altered, Tag).Kind);
         }, iter: 2_000);
     }
 
@@ -55,8 +56,8 @@ public sealed class CacheEntrySealTests
         string forged = $"9|{Generation}|{new string('A', CacheEntrySeal.MacChars)}|{TokenCache.Serialize(Entry)}";
         string otherKey = SealUnder(new byte[32]).Seal(Hash, 9, Generation, TokenCache.Serialize(Entry));
 
-        Assert.Equal(CachedTokenKind.Miss, Open(Hash, forged, Generation).Kind);
-        Assert.Equal(CachedTokenKind.Miss, Open(Hash, otherKey, Generation).Kind);
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, forged, Tag).Kind);
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, otherKey, Tag).Kind);
     }
 
     [Fact]
@@ -64,18 +65,20 @@ public sealed class CacheEntrySealTests
     {
         string other = Convert.ToHexStringLower(SHA256.HashData("blue_other"u8));
 
-        Assert.Equal(CachedTokenKind.Miss, Open(Hash, Seal.Seal(other, 7, Generation, TokenCache.Serialize(Entry)), Generation).Kind);
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, Seal.Seal(other, 7, Generation, TokenCache.Serialize(Entry)), Tag).Kind);
     }
 
     [Fact]
-    public void Open_UnderAnotherGeneration_IsAMiss()
+    public void Open_OfAnEntryWrittenUnderAGenerationOfAnotherServer_IsAMiss()
     {
+        // What a promoted replica holds: entries sealed under the generation its old primary started.
         string sealedValue = Seal.Seal(Hash, 7, Generation, TokenCache.Serialize(Entry));
 
-        Assert.Equal(CachedTokenKind.Miss, Open(Hash, sealedValue, "3f2a9c01b7de-ffffffffffff").Kind);
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, sealedValue, "aaaaaaaaaaaa").Kind);
         Assert.Equal(CachedTokenKind.Miss, Open(Hash, sealedValue, "").Kind);
-        // The generation named inside the value is sealed too: rewriting it to the current one does not help.
-        Assert.Equal(CachedTokenKind.Miss, Open(Hash, sealedValue.Replace(Generation, "3f2a9c01b7de-ffffffffffff", StringComparison.Ordinal), "3f2a9c01b7de-ffffffffffff").Kind);
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, sealedValue, Tag[..6]).Kind);
+        // The generation named inside the value is sealed too: rewriting it to the answering server's does not help.
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, sealedValue.Replace(Generation, "aaaaaaaaaaaa-0a1b2c3d4e5f", StringComparison.Ordinal), "aaaaaaaaaaaa").Kind);
     }
 
     [Fact]
@@ -83,7 +86,7 @@ public sealed class CacheEntrySealTests
     {
         string sealedValue = Seal.Seal(Hash, 7, Generation, TokenCache.Serialize(Entry));
 
-        Assert.Equal(CachedTokenKind.Miss, Open(Hash, "8" + sealedValue[1..], Generation).Kind);
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, "8" + sealedValue[1..], Tag).Kind);
     }
 
     [Theory]
@@ -96,12 +99,13 @@ public sealed class CacheEntrySealTests
     public void Open_OfAMalformedValue_IsAMiss(string value)
     {
         Assert.Equal(CachedTokenKind.Miss, Open(Hash, value, "g").Kind);
+        Assert.Equal(CachedTokenKind.Miss, Open(Hash, value, Tag).Kind);
     }
 
-    private static CachedToken Open(string hash, string value, string generation) => Open(hash, Encoding.UTF8.GetBytes(value), generation);
+    private static CachedToken Open(string hash, string value, string serverTag) => Open(hash, Encoding.UTF8.GetBytes(value), serverTag);
 
-    private static CachedToken Open(string hash, byte[] value, string generation) =>
-        Seal.Open(new TokenHash(Convert.FromHexString(hash)), value, Encoding.ASCII.GetBytes(generation));
+    private static CachedToken Open(string hash, byte[] value, string serverTag) =>
+        Seal.Open(new TokenHash(Convert.FromHexString(hash)), value, serverTag);
 
     private static CacheEntrySeal SealUnder(byte[] key) =>
         new(Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(key) }));
