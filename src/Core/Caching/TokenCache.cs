@@ -164,9 +164,10 @@ internal partial class TokenCache(
     }
 
     /// <summary>
-    /// For health: runs the validate path's own commands (identify the server, the clock script, the hit's MGET of
-    /// one bucket) on both links, bypassing the circuit; throws where Redis cannot run them (down, or refusing them,
-    /// as a cluster refuses keys of two slots).
+    /// For health: runs the validate path's own commands on a probe key (identify the server, the clock script, the
+    /// put script over a token key and its generation, the hit's GET) on both links, bypassing the circuit; throws
+    /// where Redis cannot run them (down, or refusing them: a cluster refuses keys of two slots, an ACL may refuse
+    /// scripts). The put removes the probe key (a lifetime of 0): nothing is left behind.
     /// </summary>
     public async Task ProbeAsync(CancellationToken cancellationToken = default)
     {
@@ -179,8 +180,12 @@ internal partial class TokenCache(
             IServer server = multiplexer.GetServer(generationKey);
             string tag = await link.Servers.CheckAsync(server).WaitAsync(cancellationToken)
                 ?? throw new InvalidOperationException("The Redis server could not be identified.");
-            await database.ScriptEvaluateAsync(CacheScripts.Clock, [generationKey], [tag, NewGeneration()]).WaitAsync(cancellationToken);
-            await database.StringGetAsync([CacheKeys.Token(ProbeHash), generationKey]).WaitAsync(cancellationToken);
+            RedisResult[] clock = (RedisResult[])(await database.ScriptEvaluateAsync(CacheScripts.Clock, [generationKey], [tag, NewGeneration()]).WaitAsync(cancellationToken))!;
+            long nowMs = (long)clock[0] * 1000 + (long)clock[1] / 1000;
+            RedisKey probe = CacheKeys.Token(ProbeHash);
+            await database.ScriptEvaluateAsync(
+                CacheScripts.Put, [probe, generationKey], [0, "", 0, "fill", nowMs, (long)_options.FillDeadline.TotalMilliseconds, (string?)clock[2] ?? ""]).WaitAsync(cancellationToken);
+            await database.StringGetAsync(probe).WaitAsync(cancellationToken);
         }
     }
 

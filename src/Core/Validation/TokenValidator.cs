@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace BlueTokens.Core.Validation;
 
 /// <summary>
-/// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis MGET of the
-/// token's entry and its bucket's generation; on a miss, the source's budget and Redis's clock together, at most
+/// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis GET of the
+/// token's entry; on a miss, the source's budget and Redis's clock together, at most
 /// two Table Storage point reads, and one cache fill. Disabled is judged before expired, by the clock, wherever the state
 /// came from. With Redis unavailable every answer comes, correctly, from the table.
 /// </summary>
