@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Events;
 using BlueTokens.Core.Json;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -102,7 +103,7 @@ internal sealed partial class ClientService
                 ["gracePeriodMinutes"] = graceMinutes,
                 ["previousTokenValidUntil"] = UtcTimestampConverter.Text(previousUntil > at ? previousUntil : at),
             };
-            return new Change(updated, AuditActions.TokenRegenerated, detail)
+            return new Change(updated, AuditActions.TokenRegenerated, detail, LifecycleEventTypes.TokenRegenerated)
             {
                 AfterCommit = previous => SettleLookupsAsync(previous, grace),
             };

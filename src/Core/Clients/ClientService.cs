@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Events;
 using BlueTokens.Core.Json;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -139,7 +140,7 @@ internal sealed partial class ClientService(
             }
 
             ClientRecord updated = client with { Name = name ?? client.Name, Role = command.Role ?? client.Role };
-            return new Change(updated, AuditActions.ClientUpdated, new JsonObject { ["changes"] = changes });
+            return new Change(updated, AuditActions.ClientUpdated, new JsonObject { ["changes"] = changes }, LifecycleEventTypes.ClientUpdated);
         }, cancellationToken);
     }
 
@@ -147,7 +148,8 @@ internal sealed partial class ClientService(
         ChangeAsync(admin, clientId, ifMatch, (client, _) =>
             client.Disabled == disabled
                 ? null
-                : new Change(client with { Disabled = disabled }, disabled ? AuditActions.ClientDisabled : AuditActions.ClientEnabled, null),
+                : new Change(client with { Disabled = disabled }, disabled ? AuditActions.ClientDisabled : AuditActions.ClientEnabled, null,
+                    disabled ? LifecycleEventTypes.ClientDisabled : LifecycleEventTypes.ClientEnabled),
             cancellationToken);
 
     public async Task<Outcome<bool>> DeleteAsync(Admin admin, string clientId, IfMatch ifMatch, CancellationToken cancellationToken = default)
@@ -261,7 +263,7 @@ internal sealed partial class ClientService(
             switch (await store.CommitAsync(batch, cancellationToken))
             {
                 case CommitResult.Committed:
-                    await effects.ChangedAsync(current, updated, change.Action);
+                    await effects.ChangedAsync(current, updated, change.EventType);
                     await change.AfterCommit(current);
                     return updated;
                 case CommitResult.NameTaken:
@@ -337,8 +339,8 @@ internal sealed partial class ClientService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "A token lookup could not be removed (status {Status}); it leads to no client and will be cleaned up later")]
     private static partial void LogLookupCleanupFailed(ILogger logger, int status);
 
-    /// <summary>A decided change: the new state, its audit event, and what must follow its commit.</summary>
-    private sealed record Change(ClientRecord Client, string Action, JsonObject? Detail)
+    /// <summary>A decided change: the new state, its audit event, its lifecycle event, and what must follow its commit.</summary>
+    private sealed record Change(ClientRecord Client, string Action, JsonObject? Detail, string EventType)
     {
         public Func<ClientRecord, Task> AfterCommit { get; init; } = _ => Task.CompletedTask;
     }
