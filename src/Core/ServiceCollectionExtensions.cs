@@ -56,6 +56,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<LifetimePolicy>();
         services.AddSingleton<ClientStore>();
         services.AddSingleton<ClientEffects>();
+        services.AddSingleton<ClientChanges>();
         services.AddSingleton<ClientService>();
 
         // Expiry and lifecycle events.

@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using BlueTokens.Core.Audit;
+using BlueTokens.Core.Events;
 
 namespace BlueTokens.Core.Clients;
 
-/// <summary>What a client's name and role may be (API.md, "Client").</summary>
+/// <summary>What a client's name and role may be (API.md, "Client"), and what a PATCH and a rotation change.</summary>
 internal static partial class ClientRules
 {
     public const int MaxNameLength = 64;
@@ -52,6 +55,55 @@ internal static partial class ClientRules
     /// row key of the name's reservation, so two names that compare equal cannot both be stored.
     /// </summary>
     public static string NameKey(string validName) => validName.ToUpperInvariant();
+
+    /// <summary>
+    /// A PATCH of checked fields (null where absent): the fields that differ, audited from and to; no change where
+    /// none differs.
+    /// </summary>
+    public static ChangeDecision Update(ClientRecord client, string? name, string? role, DateTimeOffset now)
+    {
+        var changes = new JsonObject();
+        if (name is not null && name != client.Name)
+        {
+            changes["name"] = new JsonObject { ["from"] = client.Name, ["to"] = name };
+        }
+
+        if (role is not null && role != client.Role)
+        {
+            changes["role"] = new JsonObject { ["from"] = client.Role, ["to"] = role };
+        }
+
+        if (changes.Count == 0)
+        {
+            return ChangeDecision.None;
+        }
+
+        ClientRecord updated = client with { Name = name ?? client.Name, Role = role ?? client.Role };
+        return ChangeDecision.Revise(updated, now, new AuditNote(AuditActions.ClientUpdated, new JsonObject { ["changes"] = changes }), LifecycleEventTypes.ClientUpdated);
+    }
+
+    /// <summary>
+    /// The grace tokens after a rotation at <paramref name="now"/> whose grace ends at <paramref name="graceEnd"/>:
+    /// every older one cut to that end (and gone once it has passed), the replaced token added where it still has
+    /// time (never past its own expiry); and the end of the replaced token (<paramref name="now"/> where it has none).
+    /// </summary>
+    public static (IReadOnlyList<GraceToken> Grace, DateTimeOffset PreviousValidUntil) GraceAfterRotation(ClientRecord client, DateTimeOffset graceEnd, DateTimeOffset now)
+    {
+        var grace = client.GraceTokens
+            .Select(old => old with { Until = Min(old.Until, graceEnd) })
+            .Where(old => old.Until > now)
+            .ToList();
+        DateTimeOffset previousUntil = Min(graceEnd, client.ExpiresAt);
+        if (previousUntil <= now)
+        {
+            return (grace, now);
+        }
+
+        grace.Add(new GraceToken(client.TokenHash, client.TokenPrefix, previousUntil));
+        return (grace, previousUntil);
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static bool IsNameRune(Rune rune) =>
         Rune.IsLetter(rune) || Rune.IsDigit(rune) || rune.Value is ' ' or '_' or '-' or '.';

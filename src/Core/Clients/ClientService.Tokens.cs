@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Events;
 using BlueTokens.Core.Json;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -15,7 +16,7 @@ internal sealed partial class ClientService
     /// <summary>Gives the current token back, and records who asked in the audit trail before it does.</summary>
     public async Task<Outcome<string>> ShowTokenAsync(Admin admin, string clientId, CancellationToken cancellationToken = default)
     {
-        StoredClient? stored = await ReadAsync(admin, clientId, cancellationToken);
+        StoredClient? stored = await changes.ReadAsync(admin.TenantId, clientId, cancellationToken);
         if (stored is null)
         {
             return Failure.NotFound(clientId);
@@ -28,13 +29,7 @@ internal sealed partial class ClientService
             throw new InvalidOperationException($"The stored token of client {client.Id} cannot be opened with the configured keys.");
         }
 
-        var batch = new PartitionBatch(admin.TenantId)
-            .Audit(NewEvent(admin.Actor, AuditActions.TokenShown, client, new JsonObject { ["tokenPrefix"] = client.TokenPrefix }));
-        if (await store.CommitAsync(batch, cancellationToken) != CommitResult.Committed)
-        {
-            throw new InvalidOperationException("The audit event of a Show could not be written.");
-        }
-
+        await changes.AuditAsync(admin.Actor, client, new AuditNote(AuditActions.TokenShown, new JsonObject { ["tokenPrefix"] = client.TokenPrefix }), cancellationToken);
         return token;
     }
 
@@ -67,22 +62,10 @@ internal sealed partial class ClientService
 
         string token = AccessToken.Generate();
         string hash = AccessToken.HashWellFormed(token).ToHex();
-        await Task.WhenAll(
-            store.InsertLookupAsync(hash, admin.TenantId, clientId, expiresAt.Value, cancellationToken),
-            effects.ScheduleAsync([effects.TokenEntry(admin.TenantId, clientId, hash, now, expiresAt.Value)], cancellationToken));
-
+        await effects.IssuingAsync(admin.TenantId, clientId, hash, now, expiresAt.Value, cancellationToken);
         Outcome<ClientRecord> changed = await ChangeAsync(admin, clientId, ifMatch, (client, at) =>
         {
-            DateTimeOffset graceEnd = at.AddMinutes(graceMinutes);
-            var grace = client.GraceTokens
-                .Select(old => old with { Until = Min(old.Until, graceEnd) })
-                .Where(old => old.Until > at)
-                .ToList();
-            DateTimeOffset previousUntil = Min(graceEnd, client.ExpiresAt);
-            if (previousUntil > at)
-            {
-                grace.Add(new GraceToken(client.TokenHash, client.TokenPrefix, previousUntil));
-            }
+            (IReadOnlyList<GraceToken> grace, DateTimeOffset previousUntil) = ClientRules.GraceAfterRotation(client, at.AddMinutes(graceMinutes), at);
 
             // Issued at the request's time, the one its lifetime and expiry index row were computed from.
             ClientRecord updated = client with
@@ -100,43 +83,10 @@ internal sealed partial class ClientService
                 ["previousTokenPrefix"] = client.TokenPrefix,
                 ["expiresAt"] = UtcTimestampConverter.Text(updated.ExpiresAt),
                 ["gracePeriodMinutes"] = graceMinutes,
-                ["previousTokenValidUntil"] = UtcTimestampConverter.Text(previousUntil > at ? previousUntil : at),
+                ["previousTokenValidUntil"] = UtcTimestampConverter.Text(previousUntil),
             };
-            return new Change(updated, AuditActions.TokenRegenerated, detail)
-            {
-                AfterCommit = previous => SettleLookupsAsync(previous, grace),
-            };
+            return ChangeDecision.Revise(updated, at, new AuditNote(AuditActions.TokenRegenerated, detail), LifecycleEventTypes.TokenRegenerated);
         }, cancellationToken);
-
-        if (!changed.Succeeded)
-        {
-            await store.DeleteLookupAsync(hash, CancellationToken.None);
-            return changed.Failure!;
-        }
-
-        return new IssuedToken(changed.Value!, token);
+        return await IssuedAsync(changed, token, hash);
     }
-
-    /// <summary>After a rotation: lookups of tokens still in grace end with their grace; the rest are removed.</summary>
-    private async Task SettleLookupsAsync(ClientRecord previous, IReadOnlyList<GraceToken> stillValid)
-    {
-        var keep = stillValid.ToDictionary(grace => grace.Hash, grace => grace.Until);
-        IEnumerable<string> replaced = previous.GraceTokens.Select(grace => grace.Hash).Append(previous.TokenHash);
-        var remove = new List<string>();
-        foreach (string hash in replaced.Distinct())
-        {
-            if (keep.TryGetValue(hash, out DateTimeOffset until))
-            {
-                await store.SetLookupExpiryAsync(hash, until, CancellationToken.None);
-            }
-            else
-            {
-                remove.Add(hash);
-            }
-        }
-
-        await RemoveLookupsAsync(remove);
-    }
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

@@ -1,33 +1,28 @@
 using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Events;
 using BlueTokens.Core.Json;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace BlueTokens.Core.Clients;
 
 /// <summary>
-/// Everything an administrator does to clients. Each write reads the client, checks the caller's If-Match, and
-/// commits the change with its audit event in one transaction conditional on what it read; a concurrent change
-/// makes it read again (and answer 412 where the caller's If-Match no longer holds). A failed request changes nothing.
+/// Everything an administrator does to clients. Each write checks the request, then goes through
+/// <see cref="ClientChanges"/>: read, check the caller's If-Match, commit with its audit event conditional on what
+/// was read, read again on a concurrent change (and answer 412 where the If-Match no longer holds). A failed
+/// request changes nothing.
 /// </summary>
 internal sealed partial class ClientService(
     ClientStore store,
+    ClientChanges changes,
     TokenProtector protector,
     LifetimePolicy lifetimes,
     ContinuationTokens continuations,
     ClientEffects effects,
-    IOptions<TenantOptions> tenants,
-    TimeProvider time,
-    ILogger<ClientService> logger)
+    TimeProvider time)
 {
-    // Conflicts come only from concurrent writers of one tenant (every create also moves the tenant's counter);
-    // re-reads with a jittered, growing pause settle even a burst of creates in one tenant.
-    private const int MaxAttempts = 30;
-
     public async Task<Outcome<IssuedToken>> CreateAsync(Admin admin, CreateClientCommand command, CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
@@ -63,23 +58,19 @@ internal sealed partial class ClientService(
             UpdatedAt = now,
         };
 
-        // The lookup and the expiry index row go first: until the client row commits they lead nowhere (the
-        // lookup is removed if that fails; an index row that matches no client is dropped when it falls due).
-        await Task.WhenAll(
-            store.InsertLookupAsync(hash, admin.TenantId, id, client.ExpiresAt, cancellationToken),
-            effects.ScheduleAsync([effects.TokenEntry(admin.TenantId, id, hash, now, client.ExpiresAt)], cancellationToken));
-        Outcome<IssuedToken> outcome = await CommitCreateAsync(admin, client, token, cancellationToken);
-        if (!outcome.Succeeded)
+        await effects.IssuingAsync(admin.TenantId, id, hash, now, client.ExpiresAt, cancellationToken);
+        Outcome<Changed> added = await changes.AddAsync(admin.Actor, client, new JsonObject
         {
-            await store.DeleteLookupAsync(hash, CancellationToken.None);
-        }
-
-        return outcome;
+            ["role"] = client.Role,
+            ["tokenPrefix"] = client.TokenPrefix,
+            ["expiresAt"] = UtcTimestampConverter.Text(client.ExpiresAt),
+        }, cancellationToken);
+        return await IssuedAsync(ClientOf(added), token, hash);
     }
 
     public async Task<Outcome<ClientRecord>> GetAsync(Admin admin, string clientId, CancellationToken cancellationToken = default)
     {
-        StoredClient? stored = await ReadAsync(admin, clientId, cancellationToken);
+        StoredClient? stored = await changes.ReadAsync(admin.TenantId, clientId, cancellationToken);
         return stored is null ? Failure.NotFound(clientId) : stored.Record;
     }
 
@@ -120,200 +111,45 @@ internal sealed partial class ClientService(
             return Task.FromResult<Outcome<ClientRecord>>(Failure.Invalid(errors));
         }
 
-        return ChangeAsync(admin, clientId, ifMatch, (client, now) =>
-        {
-            var changes = new JsonObject();
-            if (name is not null && name != client.Name)
-            {
-                changes["name"] = new JsonObject { ["from"] = client.Name, ["to"] = name };
-            }
-
-            if (command.Role is not null && command.Role != client.Role)
-            {
-                changes["role"] = new JsonObject { ["from"] = client.Role, ["to"] = command.Role };
-            }
-
-            if (changes.Count == 0)
-            {
-                return null;
-            }
-
-            ClientRecord updated = client with { Name = name ?? client.Name, Role = command.Role ?? client.Role };
-            return new Change(updated, AuditActions.ClientUpdated, new JsonObject { ["changes"] = changes });
-        }, cancellationToken);
+        return ChangeAsync(admin, clientId, ifMatch, (client, now) => ClientRules.Update(client, name, command.Role, now), cancellationToken);
     }
 
     public Task<Outcome<ClientRecord>> SetDisabledAsync(Admin admin, string clientId, bool disabled, IfMatch ifMatch, CancellationToken cancellationToken = default) =>
-        ChangeAsync(admin, clientId, ifMatch, (client, _) =>
+        ChangeAsync(admin, clientId, ifMatch, (client, now) =>
             client.Disabled == disabled
-                ? null
-                : new Change(client with { Disabled = disabled }, disabled ? AuditActions.ClientDisabled : AuditActions.ClientEnabled, null),
+                ? ChangeDecision.None
+                : ChangeDecision.Revise(client with { Disabled = disabled }, now,
+                    new AuditNote(disabled ? AuditActions.ClientDisabled : AuditActions.ClientEnabled),
+                    disabled ? LifecycleEventTypes.ClientDisabled : LifecycleEventTypes.ClientEnabled),
             cancellationToken);
 
     public async Task<Outcome<bool>> DeleteAsync(Admin admin, string clientId, IfMatch ifMatch, CancellationToken cancellationToken = default)
     {
-        for (int attempt = 1; ; attempt++)
-        {
-            StoredClient? stored = await ReadAsync(admin, clientId, cancellationToken);
-            if (stored is null)
-            {
-                return Failure.NotFound(clientId);
-            }
-
-            if (!ifMatch.Matches(stored.Record.ETag))
-            {
-                return PreconditionFailed(stored.Record);
-            }
-
-            ClientRecord client = stored.Record;
-            TenantEntity? tenant = await store.GetTenantAsync(admin.TenantId, cancellationToken);
-            var batch = new PartitionBatch(admin.TenantId)
-                .DeleteClient(client.Id, stored.ETag)
-                .ReleaseName(ClientRules.NameKey(client.Name))
-                .Audit(NewEvent(admin.Actor, AuditActions.ClientDeleted, client, null));
-            if (tenant is not null)
-            {
-                batch.SetClientCount(tenant, Math.Max(0, tenant.ClientCount - 1));
-            }
-
-            if (await store.CommitAsync(batch, cancellationToken) == CommitResult.Committed)
-            {
-                await effects.DeletedAsync(client);
-                await RemoveLookupsAsync(ClientEffects.Hashes(client));
-                return true;
-            }
-
-            await BackOffAsync(attempt, cancellationToken);
-        }
+        Outcome<ClientRecord> deleted = await ChangeAsync(admin, clientId, ifMatch, (_, _) => new ChangeDecision.Delete(), cancellationToken);
+        return deleted.Succeeded ? true : deleted.Failure!;
     }
 
-    private async Task<Outcome<IssuedToken>> CommitCreateAsync(Admin admin, ClientRecord client, string token, CancellationToken cancellationToken)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            TenantEntity? tenant = await store.GetTenantAsync(admin.TenantId, cancellationToken);
-            int count = tenant?.ClientCount ?? 0;
-            if (count >= tenants.Value.MaxClients)
-            {
-                return new Failure(FailureKind.ClientLimitReached, $"This tenant already has {count} clients, the most it may have ({tenants.Value.MaxClients}). Delete one first.");
-            }
-
-            var batch = new PartitionBatch(admin.TenantId)
-                .SetClientCount(tenant, count + 1)
-                .ReserveName(ClientRules.NameKey(client.Name), client.Id)
-                .AddClient(client)
-                .Audit(NewEvent(admin.Actor, AuditActions.ClientCreated, client, new JsonObject
-                {
-                    ["role"] = client.Role,
-                    ["tokenPrefix"] = client.TokenPrefix,
-                    ["expiresAt"] = UtcTimestampConverter.Text(client.ExpiresAt),
-                }));
-            switch (await store.CommitAsync(batch, cancellationToken))
-            {
-                case CommitResult.Committed:
-                    await effects.CreatedAsync(client);
-                    return new IssuedToken(client, token);
-                case CommitResult.NameTaken:
-                    return NameTaken(client.Name);
-                default:
-                    await BackOffAsync(attempt, cancellationToken);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// The read, check, commit loop every single-client change shares. <paramref name="decide"/> returns the new
-    /// state and its audit event, or null where there is nothing to change (then nothing is written or audited).
-    /// </summary>
     private async Task<Outcome<ClientRecord>> ChangeAsync(
-        Admin admin, string clientId, IfMatch ifMatch, Func<ClientRecord, DateTimeOffset, Change?> decide, CancellationToken cancellationToken)
+        Admin admin, string clientId, IfMatch ifMatch, Func<ClientRecord, DateTimeOffset, ChangeDecision> decide, CancellationToken cancellationToken)
     {
-        for (int attempt = 1; ; attempt++)
-        {
-            StoredClient? stored = await ReadAsync(admin, clientId, cancellationToken);
-            if (stored is null)
-            {
-                return Failure.NotFound(clientId);
-            }
-
-            if (!ifMatch.Matches(stored.Record.ETag))
-            {
-                return PreconditionFailed(stored.Record);
-            }
-
-            DateTimeOffset now = time.Now();
-            if (decide(stored.Record, now) is not { } change)
-            {
-                return stored.Record;
-            }
-
-            ClientRecord current = stored.Record;
-            ClientRecord updated = change.Client with { Version = current.Version + 1, UpdatedAt = now };
-            var batch = new PartitionBatch(admin.TenantId);
-            string oldKey = ClientRules.NameKey(current.Name), newKey = ClientRules.NameKey(updated.Name);
-            if (oldKey != newKey)
-            {
-                batch.ReleaseName(oldKey).ReserveName(newKey, current.Id);
-            }
-
-            batch.ReplaceClient(updated, stored.ETag).Audit(NewEvent(admin.Actor, change.Action, updated, change.Detail));
-            switch (await store.CommitAsync(batch, cancellationToken))
-            {
-                case CommitResult.Committed:
-                    await effects.ChangedAsync(current, updated, change.Action);
-                    await change.AfterCommit(current);
-                    return updated;
-                case CommitResult.NameTaken:
-                    return NameTaken(updated.Name);
-                default:
-                    await BackOffAsync(attempt, cancellationToken);
-                    break;
-            }
-        }
+        var request = new ChangeRequest(admin.TenantId, clientId, admin.Actor, ifMatch, ChangeRetry.Admin);
+        return ClientOf(await changes.ApplyAsync(request, decide, cancellationToken));
     }
 
-    private Task<StoredClient?> ReadAsync(Admin admin, string clientId, CancellationToken cancellationToken) =>
-        ClientIds.IsWellFormed(clientId)
-            ? store.GetClientAsync(admin.TenantId, clientId, cancellationToken)
-            : Task.FromResult<StoredClient?>(null);
-
-    private AuditEvent NewEvent(string actor, string action, ClientRecord client, JsonObject? detail) =>
-        new(Guid.NewGuid().ToString("N"), time.Now(), actor, action, client.Id, client.Name, detail);
-
-    private async Task RemoveLookupsAsync(IEnumerable<string> hashes)
+    /// <summary>The token a create or regenerate issued; where its change did not commit, its lookup is removed.</summary>
+    private async Task<Outcome<IssuedToken>> IssuedAsync(Outcome<ClientRecord> changed, string token, string hash)
     {
-        foreach (string hash in hashes)
+        if (!changed.Succeeded)
         {
-            try
-            {
-                await store.DeleteLookupAsync(hash, CancellationToken.None);
-            }
-            catch (Azure.RequestFailedException e)
-            {
-                // Harmless if left: a lookup only leads to the client row, which no longer names this token.
-                LogLookupCleanupFailed(logger, e.Status);
-            }
-        }
-    }
-
-    private static async Task BackOffAsync(int attempt, CancellationToken cancellationToken)
-    {
-        if (attempt >= MaxAttempts)
-        {
-            throw new InvalidOperationException($"Gave up after {MaxAttempts} concurrent changes to one tenant.");
+            await effects.NotIssuedAsync(hash);
+            return changed.Failure!;
         }
 
-        int ceiling = Math.Min(250, 5 << Math.Min(attempt, 6));
-        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, ceiling)), cancellationToken);
+        return new IssuedToken(changed.Value!, token);
     }
 
-    private static Failure NameTaken(string name) =>
-        new(FailureKind.NameTaken, $"Another client of this tenant is already named '{name}' (names compare case-insensitively).",
-            new Dictionary<string, string[]> { ["name"] = ["This name is taken."] });
-
-    private static Failure PreconditionFailed(ClientRecord current) =>
-        new(FailureKind.PreconditionFailed, $"The client has changed since the ETag you sent; its ETag is now {current.ETag}. Read it again and retry.");
+    private static Outcome<ClientRecord> ClientOf(Outcome<Changed> changed) =>
+        changed.Succeeded ? changed.Value!.Client : changed.Failure!;
 
     private static void AddError(Dictionary<string, string[]> errors, string field, string? error)
     {
@@ -332,14 +168,5 @@ internal sealed partial class ClientService(
                 AddError(errors, field, message);
             }
         }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A token lookup could not be removed (status {Status}); it leads to no client and will be cleaned up later")]
-    private static partial void LogLookupCleanupFailed(ILogger logger, int status);
-
-    /// <summary>A decided change: the new state, its audit event, and what must follow its commit.</summary>
-    private sealed record Change(ClientRecord Client, string Action, JsonObject? Detail)
-    {
-        public Func<ClientRecord, Task> AfterCommit { get; init; } = _ => Task.CompletedTask;
     }
 }

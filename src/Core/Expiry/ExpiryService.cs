@@ -1,8 +1,9 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using BlueTokens.Core.Audit;
-using BlueTokens.Core.Caching;
 using BlueTokens.Core.Clients;
 using BlueTokens.Core.Events;
+using BlueTokens.Core.Json;
 using BlueTokens.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,20 +14,26 @@ internal sealed record ExpiryRunResult(int IndexEntriesRead, int Warned, int Exp
 
 /// <summary>
 /// The timer's bookkeeping. Validation already refuses expired tokens by their expiresAt; this sends the
-/// <c>token.expiring</c> and <c>token.expired</c> events and audit, and purges what a replaced token left behind.
-/// It reads only the index rows that are due, day by day from its checkpoint, at most Expiry__BatchSize a run.
-/// Safe twice at once and after a crash: each step is conditional on what it read and is done once per token.
+/// <c>token.expiring</c> and <c>token.expired</c> events and audit, and purges what a replaced token left behind,
+/// through the change loop and the effects of an administrator's changes (<see cref="ClientChanges"/>,
+/// <see cref="ClientEffects"/>). It reads only the index rows that are due, day by day from its checkpoint, at
+/// most Expiry__BatchSize a run. Safe twice at once and after a crash: each step is conditional on what it read
+/// and is done once per token.
 /// </summary>
 internal sealed partial class ExpiryService(
     ExpiryIndex index,
     ClientStore store,
-    CacheSync cache,
-    LifecycleEvents events,
+    ClientChanges changes,
+    ClientEffects effects,
     IOptions<ExpiryOptions> options,
     TimeProvider time,
     ILogger<ExpiryService> logger)
 {
     private const int Parallelism = 8;
+
+    // A run meets few writers (an admin, or a second run that has marked the row already): a few tries, then the
+    // row is left in the index for the next run.
+    private static readonly ChangeRetry Retry = new(5, () => new Azure.RequestFailedException(409, "The client kept changing during expiry."));
 
     public async Task<ExpiryRunResult> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -115,29 +122,24 @@ internal sealed partial class ExpiryService(
 
     private async Task WarnAsync(ExpiryEntry entry, StoredClient stored, Tally tally, CancellationToken cancellationToken)
     {
-        ClientRecord? warned = await RecordOnceAsync(stored, entry, client => client.WarnedTokenHash == entry.TokenHash,
-            client => client with { WarnedTokenHash = entry.TokenHash }, audit: null, cancellationToken);
-        if (warned is not null)
+        if (await RecordOnceAsync(stored, entry, client => client.WarnedTokenHash == entry.TokenHash,
+            client => new(client with { WarnedTokenHash = entry.TokenHash }, Audit: null, LifecycleEventTypes.TokenExpiring), cancellationToken))
         {
-            await events.PublishAsync(LifecycleEventTypes.TokenExpiring, warned.TenantId, warned.Id, warned.Name, warned.ExpiresAt);
             Interlocked.Increment(ref tally.Warned);
         }
     }
 
     private async Task ExpireAsync(ExpiryEntry entry, StoredClient stored, Tally tally, CancellationToken cancellationToken)
     {
-        ClientRecord? expired = await RecordOnceAsync(stored, entry, client => client.ExpiredTokenHash == entry.TokenHash,
-            client => client with { ExpiredTokenHash = entry.TokenHash }, AuditActions.TokenExpired, cancellationToken);
-        if (expired is null)
+        // Its effects remove the cache entry, which ended with the token already, so that nothing outlives it. The
+        // lookup stays while the client does, so that validate keeps answering "expired" rather than "invalid_token".
+        if (await RecordOnceAsync(stored, entry, client => client.ExpiredTokenHash == entry.TokenHash, client => new(
+            client with { ExpiredTokenHash = entry.TokenHash },
+            new AuditNote(AuditActions.TokenExpired, new JsonObject { ["tokenPrefix"] = client.TokenPrefix, ["expiresAt"] = UtcTimestampConverter.Text(client.ExpiresAt) }),
+            LifecycleEventTypes.TokenExpired), cancellationToken))
         {
-            return;
+            Interlocked.Increment(ref tally.Expired);
         }
-
-        // The cache entry ended with the token already; removing it makes sure nothing outlives it. The lookup
-        // stays while the client does, so that validate keeps answering "expired" rather than "invalid_token".
-        await cache.PublishAsync(cache.WritesFor(expired, [], expired.Version), cancellationToken);
-        await events.PublishAsync(LifecycleEventTypes.TokenExpired, expired.TenantId, expired.Id, expired.Name, expired.ExpiresAt);
-        Interlocked.Increment(ref tally.Expired);
     }
 
     private async Task EndGraceAsync(ExpiryEntry entry, ClientRecord? client, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
@@ -156,53 +158,27 @@ internal sealed partial class ExpiryService(
             return;
         }
 
-        IReadOnlyList<CacheWrite> revoke = cache.WritesFor(null, [entry.TokenHash], client?.Version ?? long.MaxValue / 2);
-        await cache.PublishAsync(revoke, cancellationToken);
-        try
-        {
-            await store.DeleteLookupAsync(entry.TokenHash, cancellationToken);
-        }
-        catch (Azure.RequestFailedException e) when (e.Status == 404)
-        {
-        }
-
+        await effects.GraceEndedAsync(client, entry.TokenHash, cancellationToken);
         Interlocked.Increment(ref tally.GraceEnded);
     }
 
     /// <summary>
     /// Marks the client row (without changing its version: this is bookkeeping, not an admin's change), with an
-    /// audit event where one is given, in one transaction conditional on the row read. Returns the marked client,
-    /// or null where it was already marked, by this run or a concurrent one.
+    /// audit event where one is given, through the one change loop, starting from the row read. True where this
+    /// run marked it; false where it was already marked, by this run or a concurrent one, or its token replaced.
     /// </summary>
-    private async Task<ClientRecord?> RecordOnceAsync(StoredClient stored, ExpiryEntry entry, Func<ClientRecord, bool> done,
-        Func<ClientRecord, ClientRecord> mark, string? audit, CancellationToken cancellationToken)
+    private async Task<bool> RecordOnceAsync(StoredClient stored, ExpiryEntry entry, Func<ClientRecord, bool> done,
+        Func<ClientRecord, ChangeDecision.Update> mark, CancellationToken cancellationToken)
     {
-        for (int attempt = 0; attempt < 5; attempt++)
-        {
-            ClientRecord client = stored.Record;
-            if (done(client) || client.TokenHash != entry.TokenHash)
-            {
-                return null;
-            }
-
-            ClientRecord marked = mark(client);
-            var batch = new PartitionBatch(client.TenantId).ReplaceClient(marked, stored.ETag);
-            if (audit is not null)
-            {
-                batch.Audit(new AuditEvent(Guid.NewGuid().ToString("N"), Clock.Now(time), AuditActions.SystemActor, audit, client.Id, client.Name,
-                    new System.Text.Json.Nodes.JsonObject { ["tokenPrefix"] = client.TokenPrefix, ["expiresAt"] = Json.UtcTimestampConverter.Text(client.ExpiresAt) }));
-            }
-
-            if (await store.CommitAsync(batch, cancellationToken) == CommitResult.Committed)
-            {
-                return marked;
-            }
-
-            stored = await store.GetClientAsync(entry.TenantId, entry.ClientId, cancellationToken)
-                ?? throw new Azure.RequestFailedException(404, "The client was deleted during expiry.");
-        }
-
-        throw new Azure.RequestFailedException(409, "The client kept changing during expiry.");
+        var request = new ChangeRequest(entry.TenantId, entry.ClientId, AuditActions.SystemActor, IfMatch.None, Retry) { Read = stored };
+        Outcome<Changed> changed = await changes.ApplyAsync(request, (client, _) =>
+            done(client) || client.TokenHash != entry.TokenHash
+                ? ChangeDecision.None
+                : mark(client),
+            cancellationToken);
+        return changed.Succeeded
+            ? changed.Value!.Committed
+            : throw new Azure.RequestFailedException(404, "The client was deleted during expiry.");
     }
 
     private static string NextDay(string day) =>
