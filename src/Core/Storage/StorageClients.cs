@@ -16,9 +16,6 @@ internal static class StorageClients
 {
     public const string Section = "TokenStorage";
 
-    public static bool HasIdentityForm(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration[$"{Section}:tableServiceUri"]);
-
     public static TableServiceClient Tables(IConfiguration configuration, TableClientOptions? options = null)
     {
         string? connectionString = configuration[Section];
