@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using BlueTokens.Core.Audit;
@@ -34,7 +32,7 @@ internal class ClientStore(StorageTables tables)
     {
         await EnsureTablesAsync(cancellationToken);
         NullableResponse<ClientEntity> response = await Clients.GetEntityIfExistsAsync<ClientEntity>(tenantId, RowKeys.Client(clientId), cancellationToken: cancellationToken);
-        return response.HasValue ? new StoredClient(ToRecord(response.Value!), response.Value!.ETag) : null;
+        return response.HasValue ? new StoredClient(response.Value!.ToRecord(), response.Value!.ETag) : null;
     }
 
     public virtual async Task<TenantEntity?> GetTenantAsync(string tenantId, CancellationToken cancellationToken = default)
@@ -63,7 +61,7 @@ internal class ClientStore(StorageTables tables)
         var clients = new List<StoredClient>(take);
         await foreach (ClientEntity entity in Clients.QueryAsync<ClientEntity>(filter, maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
         {
-            clients.Add(new StoredClient(ToRecord(entity), entity.ETag));
+            clients.Add(new StoredClient(entity.ToRecord(), entity.ETag));
             if (clients.Count == take)
             {
                 break;
@@ -82,7 +80,7 @@ internal class ClientStore(StorageTables tables)
         var events = new List<(string, AuditEvent)>(take);
         await foreach (AuditEntity entity in Clients.QueryAsync<AuditEntity>(RangeFilter(tenantId, prefix, afterRowKey), maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
         {
-            events.Add((entity.RowKey, ToEvent(entity)));
+            events.Add((entity.RowKey, entity.ToEvent()));
             if (events.Count == take)
             {
                 break;
@@ -191,64 +189,6 @@ internal class ClientStore(StorageTables tables)
         }
     }
 
-    internal static ClientRecord ToRecord(ClientEntity entity) => new()
-    {
-        TenantId = entity.PartitionKey,
-        Id = entity.ClientId,
-        Name = entity.Name,
-        Role = entity.Role,
-        Disabled = entity.Disabled,
-        Version = entity.Version,
-        TokenHash = entity.TokenHash,
-        TokenPrefix = entity.TokenPrefix,
-        ProtectedToken = entity.ProtectedToken,
-        TokenIssuedAt = entity.TokenIssuedAt,
-        ExpiresAt = entity.ExpiresAt,
-        CreatedAt = entity.CreatedAt,
-        CreatedBy = entity.CreatedBy,
-        UpdatedAt = entity.UpdatedAt,
-        LastUsedAt = entity.LastUsedAt,
-        GraceTokens = string.IsNullOrEmpty(entity.GraceTokens)
-            ? []
-            : JsonSerializer.Deserialize(entity.GraceTokens, StorageJsonContext.Default.GraceTokenArray) ?? [],
-        WarnedTokenHash = entity.WarnedTokenHash,
-        ExpiredTokenHash = entity.ExpiredTokenHash,
-    };
-
-    internal static ClientEntity ToEntity(ClientRecord record) => new()
-    {
-        PartitionKey = record.TenantId,
-        RowKey = RowKeys.Client(record.Id),
-        ClientId = record.Id,
-        Name = record.Name,
-        Role = record.Role,
-        Disabled = record.Disabled,
-        Version = record.Version,
-        TokenHash = record.TokenHash,
-        TokenPrefix = record.TokenPrefix,
-        ProtectedToken = record.ProtectedToken,
-        TokenIssuedAt = record.TokenIssuedAt,
-        ExpiresAt = record.ExpiresAt,
-        CreatedAt = record.CreatedAt,
-        CreatedBy = record.CreatedBy,
-        UpdatedAt = record.UpdatedAt,
-        LastUsedAt = record.LastUsedAt,
-        GraceTokens = record.GraceTokens.Count == 0
-            ? null
-            : JsonSerializer.Serialize(record.GraceTokens.ToArray(), StorageJsonContext.Default.GraceTokenArray),
-        WarnedTokenHash = record.WarnedTokenHash,
-        ExpiredTokenHash = record.ExpiredTokenHash,
-    };
-
-    private static AuditEvent ToEvent(AuditEntity entity) => new(
-        entity.EventId,
-        entity.At,
-        entity.Actor,
-        entity.Action,
-        entity.ClientId,
-        entity.ClientName,
-        string.IsNullOrEmpty(entity.Detail) ? null : System.Text.Json.Nodes.JsonNode.Parse(entity.Detail)?.AsObject());
-
     private static string RangeFilter(string tenantId, string prefix, string? afterRowKey)
     {
         string upper = RowKeys.AfterPrefix(prefix);
@@ -256,9 +196,6 @@ internal class ClientStore(StorageTables tables)
             ? TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey ge {prefix} and RowKey lt {upper}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey gt {afterRowKey} and RowKey lt {upper}");
     }
-
-    internal static string InvertedTicks(DateTimeOffset at) =>
-        (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 }
 
 internal sealed record StoredClient(ClientRecord Record, ETag ETag);
