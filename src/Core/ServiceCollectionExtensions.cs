@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<LifetimePolicy>();
         services.AddSingleton<ClientStore>();
+        services.AddSingleton<TokenLookups>();
         services.AddSingleton<ClientEffects>();
         services.AddSingleton<ClientService>();
 

@@ -68,7 +68,7 @@ internal sealed partial class ClientService
         string token = AccessToken.Generate();
         string hash = AccessToken.HashWellFormed(token).ToHex();
         await Task.WhenAll(
-            store.InsertLookupAsync(hash, admin.TenantId, clientId, expiresAt.Value, cancellationToken),
+            lookups.InsertLookupAsync(hash, admin.TenantId, clientId, expiresAt.Value, cancellationToken),
             effects.ScheduleAsync([effects.TokenEntry(admin.TenantId, clientId, hash, now, expiresAt.Value)], cancellationToken));
 
         Outcome<ClientRecord> changed = await ChangeAsync(admin, clientId, ifMatch, (client, at) =>
@@ -110,7 +110,7 @@ internal sealed partial class ClientService
 
         if (!changed.Succeeded)
         {
-            await store.DeleteLookupAsync(hash, CancellationToken.None);
+            await lookups.DeleteLookupAsync(hash, CancellationToken.None);
             return changed.Failure!;
         }
 
@@ -127,7 +127,7 @@ internal sealed partial class ClientService
         {
             if (keep.TryGetValue(hash, out DateTimeOffset until))
             {
-                await store.SetLookupExpiryAsync(hash, until, CancellationToken.None);
+                await lookups.SetLookupExpiryAsync(hash, until, CancellationToken.None);
             }
             else
             {

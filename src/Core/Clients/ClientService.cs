@@ -16,6 +16,7 @@ namespace BlueTokens.Core.Clients;
 /// </summary>
 internal sealed partial class ClientService(
     ClientStore store,
+    TokenLookups lookups,
     TokenProtector protector,
     LifetimePolicy lifetimes,
     ContinuationTokens continuations,
@@ -66,12 +67,12 @@ internal sealed partial class ClientService(
         // The lookup and the expiry index row go first: until the client row commits they lead nowhere (the
         // lookup is removed if that fails; an index row that matches no client is dropped when it falls due).
         await Task.WhenAll(
-            store.InsertLookupAsync(hash, admin.TenantId, id, client.ExpiresAt, cancellationToken),
+            lookups.InsertLookupAsync(hash, admin.TenantId, id, client.ExpiresAt, cancellationToken),
             effects.ScheduleAsync([effects.TokenEntry(admin.TenantId, id, hash, now, client.ExpiresAt)], cancellationToken));
         Outcome<IssuedToken> outcome = await CommitCreateAsync(admin, client, token, cancellationToken);
         if (!outcome.Succeeded)
         {
-            await store.DeleteLookupAsync(hash, CancellationToken.None);
+            await lookups.DeleteLookupAsync(hash, CancellationToken.None);
         }
 
         return outcome;
@@ -287,7 +288,7 @@ internal sealed partial class ClientService(
         {
             try
             {
-                await store.DeleteLookupAsync(hash, CancellationToken.None);
+                await lookups.DeleteLookupAsync(hash, CancellationToken.None);
             }
             catch (Azure.RequestFailedException e)
             {

@@ -20,6 +20,7 @@ internal sealed record ExpiryRunResult(int IndexEntriesRead, int Warned, int Exp
 internal sealed partial class ExpiryService(
     ExpiryIndex index,
     ClientStore store,
+    TokenLookups lookups,
     CacheSync cache,
     LifecycleEvents events,
     IOptions<ExpiryOptions> options,
@@ -160,7 +161,7 @@ internal sealed partial class ExpiryService(
         await cache.PublishAsync(revoke, cancellationToken);
         try
         {
-            await store.DeleteLookupAsync(entry.TokenHash, cancellationToken);
+            await lookups.DeleteLookupAsync(entry.TokenHash, cancellationToken);
         }
         catch (Azure.RequestFailedException e) when (e.Status == 404)
         {

@@ -6,27 +6,20 @@ using BlueTokens.Core.Clients;
 namespace BlueTokens.Core.Storage;
 
 /// <summary>
-/// Table Storage for clients, their names, tenant counters, audit trail and token lookups. Every write on a
-/// management path is conditional (insert, or update/delete on an ETag): never an insert-or-replace.
+/// Table Storage for a tenant's partition of the <c>clients</c> table: its clients, their names, its client counter
+/// and its audit trail (the token lookups are <see cref="TokenLookups"/>). Every write on a management path is
+/// conditional (insert, or update/delete on an ETag): never an insert-or-replace.
 /// </summary>
 internal class ClientStore(StorageTables tables)
 {
     public const string ClientsTable = "clients";
-    public const string LookupTable = "tokenlookup";
 
     private readonly EnsuredTable _clientsTable = tables.Ensured(ClientsTable);
-    private readonly EnsuredTable _lookupsTable = tables.Ensured(LookupTable);
 
     private TableClient Clients => _clientsTable.Client;
 
-    private TableClient Lookups => _lookupsTable.Client;
-
-    /// <summary>Creates the tables once per process; a failure is retried by the next caller.</summary>
-    public virtual async Task EnsureTablesAsync(CancellationToken cancellationToken = default)
-    {
-        await _clientsTable.EnsureAsync(cancellationToken);
-        await _lookupsTable.EnsureAsync(cancellationToken);
-    }
+    /// <summary>Creates the table once per process; a failure is retried by the next caller.</summary>
+    public virtual Task EnsureTablesAsync(CancellationToken cancellationToken = default) => _clientsTable.EnsureAsync(cancellationToken);
 
     public virtual async Task<StoredClient?> GetClientAsync(string tenantId, string clientId, CancellationToken cancellationToken = default)
     {
@@ -105,40 +98,6 @@ internal class ClientStore(StorageTables tables)
                 ? CommitResult.NameTaken
                 : CommitResult.Conflict;
         }
-    }
-
-    public virtual async Task InsertLookupAsync(string tokenHash, string tenantId, string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
-    {
-        await EnsureTablesAsync(cancellationToken);
-        await Lookups.AddEntityAsync(
-            new TokenLookupEntity { PartitionKey = tokenHash, RowKey = "", TenantId = tenantId, ClientId = clientId, ExpiresAt = expiresAt },
-            cancellationToken);
-    }
-
-    public virtual async Task<TokenLookupEntity?> GetLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
-    {
-        await EnsureTablesAsync(cancellationToken);
-        NullableResponse<TokenLookupEntity> response = await Lookups.GetEntityIfExistsAsync<TokenLookupEntity>(tokenHash, "", cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
-    }
-
-    /// <summary>Moves a lookup's end (a grace period): an index entry, so the last writer's value is the one wanted.</summary>
-    public virtual async Task SetLookupExpiryAsync(string tokenHash, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
-    {
-        var patch = new TableEntity(tokenHash, "") { [nameof(TokenLookupEntity.ExpiresAt)] = expiresAt };
-        try
-        {
-            await Lookups.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Already removed: nothing left to move.
-        }
-    }
-
-    public virtual async Task DeleteLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
-    {
-        await Lookups.DeleteEntityAsync(tokenHash, "", ETag.All, cancellationToken);
     }
 
     /// <summary>
