@@ -90,6 +90,7 @@ public class InProcessValidateBenchmarks
         var entry = new TokenCacheEntry("tenant-0", "01a2217a5b0cyh36zm1r2t7trhph", "BI", "analyst", DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds(), false, false);
         _validator = new TokenValidator(
             new HitCache(entry),
+            new TokenLookups(tables),
             store,
             new LastUseRecorder(store, validateOptions, NullLogger<LastUseRecorder>.Instance),
             new NoValidationObserver(),

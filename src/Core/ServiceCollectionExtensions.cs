@@ -36,14 +36,7 @@ public static class ServiceCollectionExtensions
         AddValidatedOptions<AuthOptions, AuthOptionsValidator>(services, configuration.GetSection(AuthOptions.Section));
         AddValidatedOptions<RedisOptions, RedisOptionsValidator>(services, configuration.GetSection(RedisOptions.Section));
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        services.AddOptions<StorageOptions>()
-            .Configure(options =>
-            {
-                options.ConnectionString = configuration[StorageOptions.ConnectionSetting];
-                options.TableServiceUri = configuration[$"{StorageOptions.ConnectionSetting}:tableServiceUri"];
-                options.TablePrefix = configuration["Storage:TablePrefix"] ?? "";
-            })
-            .ValidateOnStart();
+        services.AddOptions<StorageOptions>().Configure(options => options.ReadFrom(configuration)).ValidateOnStart();
 
         AddValidatedOptions<TenantOptions, TenantOptionsValidator>(services, configuration.GetSection(TenantOptions.Section));
         AddValidatedOptions<CacheOptions, CacheOptionsValidator>(services, configuration.GetSection(CacheOptions.Section));
@@ -55,6 +48,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<LifetimePolicy>();
         services.AddSingleton<ClientStore>();
+        services.AddSingleton<TokenLookups>();
         services.AddSingleton<ClientEffects>();
         services.AddSingleton<ClientChanges>();
         services.AddSingleton<ClientService>();
@@ -88,9 +82,9 @@ public static class ServiceCollectionExtensions
         // Redis's Entra ID sign-in credential, keyed so that it is Redis's alone; tests register their own under the key.
         services.TryAddKeyedSingleton<TokenCredential>(RedisSignIn.CredentialKey, (provider, _) =>
             RedisCredential(provider.GetRequiredService<IOptions<RedisOptions>>().Value));
-        services.AddSingleton(_ => StorageClients.Tables(configuration));
+        services.AddSingleton(provider => StorageClients.Tables(StorageSettings(provider)));
         // Base64 messages: what an Azure Functions queue trigger reads by default.
-        services.AddSingleton(_ => StorageClients.Queues(configuration, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
+        services.AddSingleton(provider => StorageClients.Queues(StorageSettings(provider), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<HealthService>();
         return services;
@@ -100,6 +94,8 @@ public static class ServiceCollectionExtensions
     // is given. Building it does no I/O; only asking for a token does, which the connection-string form never does.
     private static ManagedIdentityCredential RedisCredential(RedisOptions options) => new(
         string.IsNullOrWhiteSpace(options.ClientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(options.ClientId));
+
+    private static StorageOptions StorageSettings(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)
         where TOptions : class

@@ -17,7 +17,7 @@ internal partial class ClientEffects(
     CacheSync cache,
     ExpiryIndex index,
     LifecycleEvents events,
-    ClientStore store,
+    TokenLookups lookups,
     IOptions<ExpiryOptions> expiry,
     TimeProvider time,
     ILogger<ClientEffects> logger)
@@ -28,11 +28,11 @@ internal partial class ClientEffects(
     /// </summary>
     public virtual Task IssuingAsync(string tenantId, string clientId, string tokenHash, DateTimeOffset issuedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         Task.WhenAll(
-            store.InsertLookupAsync(tokenHash, tenantId, clientId, expiresAt, cancellationToken),
+            lookups.InsertLookupAsync(tokenHash, tenantId, clientId, expiresAt, cancellationToken),
             index.AddAsync([TokenEntry(tenantId, clientId, tokenHash, issuedAt, expiresAt)], time.GetUtcNow(), cancellationToken));
 
     /// <summary>Where that change did not commit: its lookup is removed.</summary>
-    public virtual Task NotIssuedAsync(string tokenHash) => store.DeleteLookupAsync(tokenHash, CancellationToken.None);
+    public virtual Task NotIssuedAsync(string tokenHash) => lookups.DeleteLookupAsync(tokenHash, CancellationToken.None);
 
     public virtual async Task CreatedAsync(ClientRecord client)
     {
@@ -86,7 +86,7 @@ internal partial class ClientEffects(
         await cache.PublishAsync(cache.WritesFor(null, [tokenHash], client?.Version ?? long.MaxValue / 2), cancellationToken);
         try
         {
-            await store.DeleteLookupAsync(tokenHash, cancellationToken);
+            await lookups.DeleteLookupAsync(tokenHash, cancellationToken);
         }
         catch (Azure.RequestFailedException e) when (e.Status == 404)
         {
@@ -127,7 +127,7 @@ internal partial class ClientEffects(
         {
             if (keep.TryGetValue(hash, out DateTimeOffset until))
             {
-                await store.SetLookupExpiryAsync(hash, until, CancellationToken.None);
+                await lookups.SetLookupExpiryAsync(hash, until, CancellationToken.None);
             }
             else
             {
@@ -144,7 +144,7 @@ internal partial class ClientEffects(
         {
             try
             {
-                await store.DeleteLookupAsync(hash, CancellationToken.None);
+                await lookups.DeleteLookupAsync(hash, CancellationToken.None);
             }
             catch (Azure.RequestFailedException e)
             {

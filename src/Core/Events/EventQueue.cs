@@ -1,4 +1,5 @@
 using Azure.Storage.Queues;
+using BlueTokens.Core.Storage;
 using Microsoft.Extensions.Options;
 
 namespace BlueTokens.Core.Events;
@@ -10,18 +11,11 @@ namespace BlueTokens.Core.Events;
 internal class EventQueue(QueueServiceClient service, IOptions<EventOptions> options)
 {
     private readonly QueueClient _queue = service.GetQueueClient(options.Value.QueueName);
-    private Task? _ready;
+    private readonly CreateOnce _created = new();
 
     public virtual async Task SendAsync(string body, CancellationToken cancellationToken = default)
     {
-        Task? ready = _ready;
-        if (ready is not { IsCompletedSuccessfully: true })
-        {
-            ready = _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            _ready = ready;
-        }
-
-        await ready;
+        await _created.EnsureAsync(_queue, static (queue, token) => queue.CreateIfNotExistsAsync(cancellationToken: token), cancellationToken);
         await _queue.SendMessageAsync(body, cancellationToken);
     }
 }

@@ -30,7 +30,7 @@ internal class ExpiryIndex(StorageTables tables)
     private const string CheckpointRow = "expiry";
 
     private readonly TableClient _table = tables.Get(Table);
-    private Task? _ready;
+    private readonly CreateOnce _created = new();
 
     public static string DayOf(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
@@ -104,18 +104,8 @@ internal class ExpiryIndex(StorageTables tables)
         }
     }
 
-    private async Task EnsureReadyAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        Task? ready = _ready;
-        if (ready is { IsCompletedSuccessfully: true })
-        {
-            return;
-        }
-
-        ready = CreateAsync(now, cancellationToken);
-        _ready = ready;
-        await ready;
-    }
+    private Task EnsureReadyAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        _created.EnsureAsync((Index: this, Now: now), static (state, token) => state.Index.CreateAsync(state.Now, token), cancellationToken);
 
     private async Task CreateAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using BlueTokens.Core.Audit;
@@ -8,33 +6,26 @@ using BlueTokens.Core.Clients;
 namespace BlueTokens.Core.Storage;
 
 /// <summary>
-/// Table Storage for clients, their names, tenant counters, audit trail and token lookups. Every write on a
-/// management path is conditional (insert, or update/delete on an ETag): never an insert-or-replace.
+/// Table Storage for a tenant's partition of the <c>clients</c> table: its clients, their names, its client counter
+/// and its audit trail (the token lookups are <see cref="TokenLookups"/>). Every write on a management path is
+/// conditional (insert, or update/delete on an ETag): never an insert-or-replace.
 /// </summary>
 internal class ClientStore(StorageTables tables)
 {
     public const string ClientsTable = "clients";
-    public const string LookupTable = "tokenlookup";
 
     private readonly EnsuredTable _clientsTable = tables.Ensured(ClientsTable);
-    private readonly EnsuredTable _lookupsTable = tables.Ensured(LookupTable);
 
     private TableClient Clients => _clientsTable.Client;
 
-    private TableClient Lookups => _lookupsTable.Client;
-
-    /// <summary>Creates the tables once per process; a failure is retried by the next caller.</summary>
-    public virtual async Task EnsureTablesAsync(CancellationToken cancellationToken = default)
-    {
-        await _clientsTable.EnsureAsync(cancellationToken);
-        await _lookupsTable.EnsureAsync(cancellationToken);
-    }
+    /// <summary>Creates the table once per process; a failure is retried by the next caller.</summary>
+    public virtual Task EnsureTablesAsync(CancellationToken cancellationToken = default) => _clientsTable.EnsureAsync(cancellationToken);
 
     public virtual async Task<StoredClient?> GetClientAsync(string tenantId, string clientId, CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken);
         NullableResponse<ClientEntity> response = await Clients.GetEntityIfExistsAsync<ClientEntity>(tenantId, RowKeys.Client(clientId), cancellationToken: cancellationToken);
-        return response.HasValue ? new StoredClient(ToRecord(response.Value!), response.Value!.ETag) : null;
+        return response.HasValue ? new StoredClient(response.Value!.ToRecord(), response.Value!.ETag) : null;
     }
 
     public virtual async Task<TenantEntity?> GetTenantAsync(string tenantId, CancellationToken cancellationToken = default)
@@ -63,7 +54,7 @@ internal class ClientStore(StorageTables tables)
         var clients = new List<StoredClient>(take);
         await foreach (ClientEntity entity in Clients.QueryAsync<ClientEntity>(filter, maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
         {
-            clients.Add(new StoredClient(ToRecord(entity), entity.ETag));
+            clients.Add(new StoredClient(entity.ToRecord(), entity.ETag));
             if (clients.Count == take)
             {
                 break;
@@ -82,7 +73,7 @@ internal class ClientStore(StorageTables tables)
         var events = new List<(string, AuditEvent)>(take);
         await foreach (AuditEntity entity in Clients.QueryAsync<AuditEntity>(RangeFilter(tenantId, prefix, afterRowKey), maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
         {
-            events.Add((entity.RowKey, ToEvent(entity)));
+            events.Add((entity.RowKey, entity.ToEvent()));
             if (events.Count == take)
             {
                 break;
@@ -107,40 +98,6 @@ internal class ClientStore(StorageTables tables)
                 ? CommitResult.NameTaken
                 : CommitResult.Conflict;
         }
-    }
-
-    public virtual async Task InsertLookupAsync(string tokenHash, string tenantId, string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
-    {
-        await EnsureTablesAsync(cancellationToken);
-        await Lookups.AddEntityAsync(
-            new TokenLookupEntity { PartitionKey = tokenHash, RowKey = "", TenantId = tenantId, ClientId = clientId, ExpiresAt = expiresAt },
-            cancellationToken);
-    }
-
-    public virtual async Task<TokenLookupEntity?> GetLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
-    {
-        await EnsureTablesAsync(cancellationToken);
-        NullableResponse<TokenLookupEntity> response = await Lookups.GetEntityIfExistsAsync<TokenLookupEntity>(tokenHash, "", cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
-    }
-
-    /// <summary>Moves a lookup's end (a grace period): an index entry, so the last writer's value is the one wanted.</summary>
-    public virtual async Task SetLookupExpiryAsync(string tokenHash, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
-    {
-        var patch = new TableEntity(tokenHash, "") { [nameof(TokenLookupEntity.ExpiresAt)] = expiresAt };
-        try
-        {
-            await Lookups.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Already removed: nothing left to move.
-        }
-    }
-
-    public virtual async Task DeleteLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
-    {
-        await Lookups.DeleteEntityAsync(tokenHash, "", ETag.All, cancellationToken);
     }
 
     /// <summary>
@@ -191,64 +148,6 @@ internal class ClientStore(StorageTables tables)
         }
     }
 
-    internal static ClientRecord ToRecord(ClientEntity entity) => new()
-    {
-        TenantId = entity.PartitionKey,
-        Id = entity.ClientId,
-        Name = entity.Name,
-        Role = entity.Role,
-        Disabled = entity.Disabled,
-        Version = entity.Version,
-        TokenHash = entity.TokenHash,
-        TokenPrefix = entity.TokenPrefix,
-        ProtectedToken = entity.ProtectedToken,
-        TokenIssuedAt = entity.TokenIssuedAt,
-        ExpiresAt = entity.ExpiresAt,
-        CreatedAt = entity.CreatedAt,
-        CreatedBy = entity.CreatedBy,
-        UpdatedAt = entity.UpdatedAt,
-        LastUsedAt = entity.LastUsedAt,
-        GraceTokens = string.IsNullOrEmpty(entity.GraceTokens)
-            ? []
-            : JsonSerializer.Deserialize(entity.GraceTokens, StorageJsonContext.Default.GraceTokenArray) ?? [],
-        WarnedTokenHash = entity.WarnedTokenHash,
-        ExpiredTokenHash = entity.ExpiredTokenHash,
-    };
-
-    internal static ClientEntity ToEntity(ClientRecord record) => new()
-    {
-        PartitionKey = record.TenantId,
-        RowKey = RowKeys.Client(record.Id),
-        ClientId = record.Id,
-        Name = record.Name,
-        Role = record.Role,
-        Disabled = record.Disabled,
-        Version = record.Version,
-        TokenHash = record.TokenHash,
-        TokenPrefix = record.TokenPrefix,
-        ProtectedToken = record.ProtectedToken,
-        TokenIssuedAt = record.TokenIssuedAt,
-        ExpiresAt = record.ExpiresAt,
-        CreatedAt = record.CreatedAt,
-        CreatedBy = record.CreatedBy,
-        UpdatedAt = record.UpdatedAt,
-        LastUsedAt = record.LastUsedAt,
-        GraceTokens = record.GraceTokens.Count == 0
-            ? null
-            : JsonSerializer.Serialize(record.GraceTokens.ToArray(), StorageJsonContext.Default.GraceTokenArray),
-        WarnedTokenHash = record.WarnedTokenHash,
-        ExpiredTokenHash = record.ExpiredTokenHash,
-    };
-
-    private static AuditEvent ToEvent(AuditEntity entity) => new(
-        entity.EventId,
-        entity.At,
-        entity.Actor,
-        entity.Action,
-        entity.ClientId,
-        entity.ClientName,
-        string.IsNullOrEmpty(entity.Detail) ? null : System.Text.Json.Nodes.JsonNode.Parse(entity.Detail)?.AsObject());
-
     private static string RangeFilter(string tenantId, string prefix, string? afterRowKey)
     {
         string upper = RowKeys.AfterPrefix(prefix);
@@ -256,9 +155,6 @@ internal class ClientStore(StorageTables tables)
             ? TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey ge {prefix} and RowKey lt {upper}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey gt {afterRowKey} and RowKey lt {upper}");
     }
-
-    internal static string InvertedTicks(DateTimeOffset at) =>
-        (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 }
 
 internal sealed record StoredClient(ClientRecord Record, ETag ETag);

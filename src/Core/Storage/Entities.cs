@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -25,6 +26,10 @@ internal static class RowKeys
 
     /// <summary>The first row key after every key that starts with <paramref name="prefix"/> (prefixes end in '|').</summary>
     public static string AfterPrefix(string prefix) => prefix[..^1] + '}';
+
+    /// <summary>A time that sorts newest first: audit rows are read in row key order.</summary>
+    public static string InvertedTicks(DateTimeOffset at) =>
+        (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 }
 
 internal sealed class ClientEntity : ITableEntity

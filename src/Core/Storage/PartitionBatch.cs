@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using BlueTokens.Core.Audit;
@@ -18,14 +17,14 @@ internal sealed class PartitionBatch(string tenantId)
 
     public PartitionBatch AddClient(ClientRecord client)
     {
-        _actions.Add(new(TableTransactionActionType.Add, ClientStore.ToEntity(client)));
+        _actions.Add(new(TableTransactionActionType.Add, client.ToEntity()));
         return this;
     }
 
     /// <summary>Replaces the client row only if it is still the one read (its table ETag).</summary>
     public PartitionBatch ReplaceClient(ClientRecord client, ETag readETag)
     {
-        _actions.Add(new(TableTransactionActionType.UpdateReplace, ClientStore.ToEntity(client), readETag));
+        _actions.Add(new(TableTransactionActionType.UpdateReplace, client.ToEntity(), readETag));
         return this;
     }
 
@@ -63,22 +62,9 @@ internal sealed class PartitionBatch(string tenantId)
     /// <summary>Writes the event twice: in the tenant's trail and in the client's, both newest first.</summary>
     public PartitionBatch Audit(AuditEvent audit)
     {
-        string inverted = ClientStore.InvertedTicks(audit.At);
-        string? detail = audit.Detail?.ToJsonString();
-        foreach (string rowKey in new[] { $"{RowKeys.AuditPrefix}{inverted}|{audit.Id}", $"{RowKeys.ClientAudit(audit.ClientId)}{inverted}|{audit.Id}" })
+        foreach (AuditEntity row in audit.ToEntities(tenantId))
         {
-            _actions.Add(new(TableTransactionActionType.Add, new AuditEntity
-            {
-                PartitionKey = tenantId,
-                RowKey = rowKey,
-                EventId = audit.Id,
-                At = audit.At,
-                Actor = audit.Actor,
-                Action = audit.Action,
-                ClientId = audit.ClientId,
-                ClientName = audit.ClientName,
-                Detail = detail,
-            }));
+            _actions.Add(new(TableTransactionActionType.Add, row));
         }
 
         return this;

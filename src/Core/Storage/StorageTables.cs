@@ -17,21 +17,10 @@ internal sealed class StorageTables(TableServiceClient service, IOptions<Storage
 
 internal sealed class EnsuredTable(TableClient table)
 {
-    private Task? _ready;
+    private readonly CreateOnce _created = new();
 
     public TableClient Client => table;
 
-    /// <summary>The creation, started once; the same completed task every time after (no work, no allocation).</summary>
-    public Task EnsureAsync(CancellationToken cancellationToken)
-    {
-        Task? ready = _ready;
-        if (ready is { IsCompletedSuccessfully: true })
-        {
-            return ready;
-        }
-
-        ready = table.CreateIfNotExistsAsync(cancellationToken);
-        _ready = ready;
-        return ready;
-    }
+    public Task EnsureAsync(CancellationToken cancellationToken) =>
+        _created.EnsureAsync(table, static (client, token) => client.CreateIfNotExistsAsync(token), cancellationToken);
 }

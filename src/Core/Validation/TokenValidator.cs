@@ -14,6 +14,7 @@ namespace BlueTokens.Core.Validation;
 /// </summary>
 internal sealed class TokenValidator(
     TokenCache cache,
+    TokenLookups lookups,
     ClientStore store,
     LastUseRecorder lastUse,
     IValidationObserver observer,
@@ -93,7 +94,7 @@ internal sealed class TokenValidator(
     /// </summary>
     private async Task<ValidationResult> FromTableAsync(string tokenHash, CacheClock? readAt, CancellationToken cancellationToken)
     {
-        TokenLookupEntity? index = await store.GetLookupAsync(tokenHash, cancellationToken);
+        TokenLookupEntity? index = await lookups.GetLookupAsync(tokenHash, cancellationToken);
         StoredClient? stored = index is null ? null : await store.GetClientAsync(index.TenantId, index.ClientId, cancellationToken);
         if (stored is null)
         {

@@ -58,7 +58,7 @@ public sealed class ExpiryTimerTests(StackFixture stack, ITestOutputHelper outpu
 
         // The cache entry is purged; the lookup stays while the client exists, so validate still says "expired".
         Assert.False((await redis.GetAsync(RedisProbe.TokenKey(client.Token))).HasValue, "the expired token's cache entry is still in Redis");
-        Assert.Single(await host.RowsAsync(ClientStore.LookupTable, TableClient.CreateQueryFilter($"PartitionKey eq {RedisProbe.TokenHash(client.Token)}")));
+        Assert.Single(await host.RowsAsync(TokenLookups.Table, TableClient.CreateQueryFilter($"PartitionKey eq {RedisProbe.TokenHash(client.Token)}")));
         Assert.Equal("expired", (await connector.ValidateAsync(client.Token)).Outcome);
 
         // A second run has nothing left to do.
@@ -176,7 +176,7 @@ public sealed class ExpiryTimerTests(StackFixture stack, ITestOutputHelper outpu
         Assert.Equal("valid", (await connector.ValidateAsync(client.Token)).Outcome);
         Assert.Equal("valid", (await connector.ValidateAsync(newToken)).Outcome);
         string oldLookup = TableClient.CreateQueryFilter($"PartitionKey eq {RedisProbe.TokenHash(client.Token)} and RowKey eq ''");
-        Assert.Single(await host.RowsAsync(ClientStore.LookupTable, oldLookup));
+        Assert.Single(await host.RowsAsync(TokenLookups.Table, oldLookup));
 
         host.Clock.Advance(TimeSpan.FromMinutes(31));
         ExpiryRunResult run = await host.RunAsync();
@@ -184,8 +184,8 @@ public sealed class ExpiryTimerTests(StackFixture stack, ITestOutputHelper outpu
         Assert.Equal(1, run.GraceEnded);
         Assert.Equal(0, run.Expired);
         Assert.Equal(0, run.Failed);
-        Assert.Empty(await host.RowsAsync(ClientStore.LookupTable, oldLookup));
-        Assert.Single(await host.RowsAsync(ClientStore.LookupTable, TableClient.CreateQueryFilter($"PartitionKey eq {RedisProbe.TokenHash(newToken)}")));
+        Assert.Empty(await host.RowsAsync(TokenLookups.Table, oldLookup));
+        Assert.Single(await host.RowsAsync(TokenLookups.Table, TableClient.CreateQueryFilter($"PartitionKey eq {RedisProbe.TokenHash(newToken)}")));
         StackExchange.Redis.RedisValue cached = await redis.GetAsync(RedisProbe.TokenKey(client.Token));
         Assert.True(!cached.HasValue || cached.ToString().EndsWith("|R", StringComparison.Ordinal), $"the old token's cache entry is still live: {cached}");
         Assert.Equal("invalid_token", (await connector.ValidateAsync(client.Token)).Outcome);
