@@ -28,6 +28,28 @@ public sealed class Connector(HttpClient http, string source = "127.0.0.1")
         return new Answer(response.StatusCode, code, body, response.Headers.RetryAfter?.Delta);
     }
 
+    /// <summary>
+    /// Every token through every connector (one per host), each answer against the outcome expected of it; fails
+    /// naming every wrong answer (host, token prefix, what came, what was expected) <paramref name="when"/>.
+    /// </summary>
+    public static async Task AssertAnswersAsync(IReadOnlyList<Connector> connectors, IReadOnlyDictionary<string, string> expected, string when)
+    {
+        var wrong = new List<string>();
+        for (int host = 0; host < connectors.Count; host++)
+        {
+            foreach ((string token, string outcome) in expected)
+            {
+                string got = (await connectors[host].ValidateAsync(token)).Outcome;
+                if (got != outcome)
+                {
+                    wrong.Add($"host {host}, {token[..12]}: {got}, expected {outcome}");
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"{when}: {string.Join("; ", wrong)}");
+    }
+
     public sealed record Answer(HttpStatusCode Status, string? Code, JsonElement Body, TimeSpan? RetryAfter)
     {
         public bool Valid => Status == HttpStatusCode.OK && Body.GetProperty("valid").GetBoolean();

@@ -166,13 +166,13 @@ public sealed class ClusterCacheTests(StackFixture stack, ClusterFixture cluster
         {
             ClusterTopology after = await _cluster.FailoverAsync(shard);
             output.WriteLine($"after the failover of shard {shard}: {after}");
-            await AssertAnswersAsync(connectors, expected, $"after the failover of shard {shard}");
+            await Connector.AssertAnswersAsync(connectors, expected, $"after the failover of shard {shard}");
 
             // A revocation after the failover holds on both hosts at once.
             AdminApi.Created revoked = clients[1 + shard];
             await PostAsync(admin, $"/api/clients/{revoked.Id}/disable");
             expected[revoked.Token] = "disabled";
-            await AssertAnswersAsync(connectors, expected, $"after a disable following the failover of shard {shard}");
+            await Connector.AssertAnswersAsync(connectors, expected, $"after a disable following the failover of shard {shard}");
         }
     }
 
@@ -215,14 +215,14 @@ public sealed class ClusterCacheTests(StackFixture stack, ClusterFixture cluster
             await PostAsync(admin, $"/api/clients/{clients[i].Id}/disable");
             allowed[clients[i].Token] = ["disabled"];
             expected[clients[i].Token] = "disabled";
-            await AssertAnswersAsync(connectors, expected, $"after disable #{i} during the reshard");
+            await Connector.AssertAnswersAsync(connectors, expected, $"after disable #{i} during the reshard");
         }
 
         ClusterTopology moved = await reshard;
         await validating;
         output.WriteLine($"{answers} answers during the reshard; after it: {moved}");
         Assert.Empty(wrong);
-        await AssertAnswersAsync(connectors, expected, "after the reshard");
+        await Connector.AssertAnswersAsync(connectors, expected, "after the reshard");
     }
 
     private static async Task<AdminApi.Created[]> CreateWarmAsync(AdminApi admin, Connector connector, int count)
@@ -235,24 +235,6 @@ public sealed class ClusterCacheTests(StackFixture stack, ClusterFixture cluster
         }
 
         return clients;
-    }
-
-    private static async Task AssertAnswersAsync(Connector[] connectors, IReadOnlyDictionary<string, string> expected, string when)
-    {
-        var wrong = new List<string>();
-        foreach (Connector connector in connectors)
-        {
-            foreach ((string token, string outcome) in expected)
-            {
-                string got = (await connector.ValidateAsync(token)).Outcome;
-                if (got != outcome)
-                {
-                    wrong.Add($"{token[..12]}: {got}, expected {outcome}");
-                }
-            }
-        }
-
-        Assert.True(wrong.Count == 0, $"{when}: {string.Join("; ", wrong)}");
     }
 
     private static async Task PostAsync(AdminApi admin, string path)

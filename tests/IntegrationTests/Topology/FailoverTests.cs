@@ -56,7 +56,7 @@ public sealed class FailoverTests(StackFixture stack, ITestOutputHelper output) 
 
         // Both hosts answer from the cache, and the replica has every entry.
         var expected = clients.ToDictionary(client => client.Token, _ => "valid");
-        await AssertAnswersAsync(connectors, expected, "before the hold");
+        await Connector.AssertAnswersAsync(connectors, expected, "before the hold");
         await _redis.WaitForReplicaAsync();
 
         _redis.HoldReplication();
@@ -70,7 +70,7 @@ public sealed class FailoverTests(StackFixture stack, ITestOutputHelper output) 
         expected[clients[0].Token] = "disabled";
         expected[clients[1].Token] = "invalid_token";
         expected[clients[2].Token] = "invalid_token";
-        await AssertAnswersAsync(connectors, expected, "with the replica's link held");
+        await Connector.AssertAnswersAsync(connectors, expected, "with the replica's link held");
         await AssertRoleAsync(connectors, clients[3].Token, "auditor", "with the replica's link held");
 
         // The primary dies with those writes unreplicated; the replica, holding the old live entries, takes over.
@@ -84,7 +84,7 @@ public sealed class FailoverTests(StackFixture stack, ITestOutputHelper output) 
         int rounds = 0;
         while (clock.Elapsed < TimeSpan.FromSeconds(15) && !(hit && rounds >= 5))
         {
-            await AssertAnswersAsync(connectors, expected, $"{clock.ElapsedMilliseconds} ms after the move");
+            await Connector.AssertAnswersAsync(connectors, expected, $"{clock.ElapsedMilliseconds} ms after the move");
             await AssertRoleAsync(connectors, clients[3].Token, "auditor", $"{clock.ElapsedMilliseconds} ms after the move");
             rounds++;
             using (_table.Measure())
@@ -101,7 +101,7 @@ public sealed class FailoverTests(StackFixture stack, ITestOutputHelper output) 
         // And a revocation on the new primary holds on both hosts at once.
         (await admin.PostAsync($"/api/clients/{clients[4].Id}/disable")).EnsureSuccessStatusCode();
         expected[clients[4].Token] = "disabled";
-        await AssertAnswersAsync(connectors, expected, "after a disable on the new primary");
+        await Connector.AssertAnswersAsync(connectors, expected, "after a disable on the new primary");
     }
 
     private static async Task<TimeSpan> TimedAsync(Func<Task<HttpResponseMessage>> call)
@@ -111,24 +111,6 @@ public sealed class FailoverTests(StackFixture stack, ITestOutputHelper output) 
         clock.Stop();
         response.EnsureSuccessStatusCode();
         return clock.Elapsed;
-    }
-
-    private static async Task AssertAnswersAsync(Connector[] connectors, IReadOnlyDictionary<string, string> expected, string when)
-    {
-        var wrong = new List<string>();
-        foreach ((Connector connector, int host) in connectors.Select((c, i) => (c, i)))
-        {
-            foreach ((string token, string outcome) in expected)
-            {
-                string got = (await connector.ValidateAsync(token)).Outcome;
-                if (got != outcome)
-                {
-                    wrong.Add($"host {host}, {token[..12]}: {got}, expected {outcome}");
-                }
-            }
-        }
-
-        Assert.True(wrong.Count == 0, $"{when}: {string.Join("; ", wrong)}");
     }
 
     private static async Task AssertRoleAsync(Connector[] connectors, string token, string role, string when)
