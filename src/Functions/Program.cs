@@ -7,7 +7,6 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
-using OpenTelemetry.Metrics;
 
 FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
 

@@ -37,7 +37,7 @@ internal sealed partial class ServerIdentities(TimeProvider time, ILogger logger
         }
     }
 
-    /// <summary>Sockets opened to the endpoint so far: read before a command is sent, for <see cref="TrustedTag"/>.</summary>
+    /// <summary>Sockets opened to the endpoint so far: read before a command is sent, for <see cref="TrustedTag(IServer, long)"/>.</summary>
     public long Connects(IServer server) => _states.TryGetValue(server.EndPoint, out EndpointState? state) ? Volatile.Read(ref state.Connects) : -1;
 
     /// <summary>

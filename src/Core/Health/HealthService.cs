@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Data.Tables.Models;
 using BlueTokens.Core.Caching;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace BlueTokens.Core.Health;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using Azure.Data.Tables;
 using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;

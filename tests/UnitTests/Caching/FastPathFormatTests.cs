@@ -5,7 +5,6 @@ using BlueTokens.Core.Caching;
 using BlueTokens.Core.Json;
 using BlueTokens.Core.Tokens;
 using CsCheck;
-using StackExchange.Redis;
 
 namespace BlueTokens.UnitTests.Caching;
 
