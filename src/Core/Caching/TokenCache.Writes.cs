@@ -32,20 +32,17 @@ internal partial class TokenCache
         var outcomes = new PublishOutcome[writes.Count];
         Array.Fill(outcomes, PublishOutcome.Unavailable);
         var written = new Dictionary<System.Net.EndPoint, (IServer Server, List<int> Writes)>();
-        foreach (IGrouping<string, int> bucket in Enumerable.Range(0, writes.Count).GroupBy(i => CacheKeys.Bucket(writes[i].TokenHash)))
+        for (int index = 0; index < writes.Count; index++)
         {
-            foreach (int index in bucket)
+            if (await PublishOneAsync(writes[index]) is { } server)
             {
-                if (await PublishOneAsync(writes[index]) is { } server)
+                outcomes[index] = PublishOutcome.NotReplicated;
+                if (!written.TryGetValue(server.EndPoint, out var group))
                 {
-                    outcomes[index] = PublishOutcome.NotReplicated;
-                    if (!written.TryGetValue(server.EndPoint, out var group))
-                    {
-                        written[server.EndPoint] = group = (server, []);
-                    }
-
-                    group.Writes.Add(index);
+                    written[server.EndPoint] = group = (server, []);
                 }
+
+                group.Writes.Add(index);
             }
         }
 
@@ -93,8 +90,6 @@ internal partial class TokenCache
         string value = seal.Seal(tokenHash, version, clock.Generation, payload);
         string bucket = CacheKeys.Bucket(tokenHash);
         return await TryAsync(link, database => database.ScriptEvaluateAsync(
-            CacheScripts.Put,
-            [CacheKeys.Token(tokenHash), CacheKeys.Generation(bucket)],
-            [version, value, ttl, mode, clock.NowMs, (long)_options.FillDeadline.TotalMilliseconds, clock.Generation]));
+            CacheScripts.Put, [CacheKeys.Token(tokenHash), CacheKeys.Generation(bucket)], PutArguments(version, value, ttl, mode, clock)));
     }
 }

@@ -112,15 +112,15 @@ internal partial class TokenCache(
             return new CacheLookup(true, CachedToken.Miss);
         }
 
-        if (redis.Reads.Servers.TrustedTag(server, connects) is null && connects >= 0)
+        string? tag = redis.Reads.Servers.TrustedTag(server, connects);
+        if (tag is null && connects >= 0)
         {
             // First answer on a new connection: identify the server behind it (once), then judge the same reply.
             await redis.Reads.Servers.CheckAsync(server);
+            tag = redis.Reads.Servers.TrustedTag(server, connects);
         }
 
-        return new CacheLookup(true, redis.Reads.Servers.TrustedTag(server, connects) is { } tag
-            ? seal.Open(hash, ((ReadOnlyMemory<byte>)value).Span, tag)
-            : CachedToken.Miss);
+        return new CacheLookup(true, tag is null ? CachedToken.Miss : seal.Open(hash, ((ReadOnlyMemory<byte>)value).Span, tag));
     }
 
     /// <summary>
@@ -180,11 +180,9 @@ internal partial class TokenCache(
             IServer server = multiplexer.GetServer(generationKey);
             string tag = await link.Servers.CheckAsync(server).WaitAsync(cancellationToken)
                 ?? throw new InvalidOperationException("The Redis server could not be identified.");
-            RedisResult[] clock = (RedisResult[])(await database.ScriptEvaluateAsync(CacheScripts.Clock, [generationKey], [tag, NewGeneration()]).WaitAsync(cancellationToken))!;
-            long nowMs = (long)clock[0] * 1000 + (long)clock[1] / 1000;
+            CacheClock clock = ToClock(await database.ScriptEvaluateAsync(CacheScripts.Clock, [generationKey], [tag, NewGeneration()]).WaitAsync(cancellationToken));
             RedisKey probe = CacheKeys.Token(ProbeHash);
-            await database.ScriptEvaluateAsync(
-                CacheScripts.Put, [probe, generationKey], [0, "", 0, "fill", nowMs, (long)_options.FillDeadline.TotalMilliseconds, (string?)clock[2] ?? ""]).WaitAsync(cancellationToken);
+            await database.ScriptEvaluateAsync(CacheScripts.Put, [probe, generationKey], PutArguments(0, "", 0, "fill", clock)).WaitAsync(cancellationToken);
             await database.StringGetAsync(probe).WaitAsync(cancellationToken);
         }
     }
@@ -212,14 +210,19 @@ internal partial class TokenCache(
                 ?? throw new InvalidOperationException("The Redis server could not be identified.");
             return await database.ScriptEvaluateAsync(CacheScripts.Clock, [generationKey], [tag, NewGeneration()]);
         });
-        if (result is null)
-        {
-            return null;
-        }
+        return result is null ? null : ToClock(result);
+    }
 
+    /// <summary>The clock script's answer: Redis's TIME (seconds, microseconds) and the bucket's generation.</summary>
+    private static CacheClock ToClock(RedisResult result)
+    {
         RedisResult[] parts = (RedisResult[])result!;
         return new CacheClock((long)parts[0] * 1000 + (long)parts[1] / 1000, (string?)parts[2] ?? "");
     }
+
+    /// <summary>ARGV of the put script (see <see cref="CacheScripts.Put"/>), for a value sealed under the clock's generation.</summary>
+    private RedisValue[] PutArguments(long version, string value, long ttlMs, string mode, CacheClock clock) =>
+        [version, value, ttlMs, mode, clock.NowMs, (long)_options.FillDeadline.TotalMilliseconds, clock.Generation];
 
     /// <summary>A Redis call through the circuit breaker; null where Redis is unavailable (never an exception).</summary>
     private async Task<T?> TryAsync<T>(RedisLink link, Func<IDatabase, Task<T>> call)
