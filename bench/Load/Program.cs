@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BlueTokens.Core.Auth;
@@ -290,7 +291,7 @@ static long PeakMemoryKb(int pid)
     return line is null ? 0 : long.Parse(Regex.Match(line, @"\d+").Value, CultureInfo.InvariantCulture);
 }
 
-static string RuntimeDescription() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+static string RuntimeDescription() => RuntimeInformation.FrameworkDescription;
 
 internal sealed record Scenario(string Name, Run Validate, Run? Baseline);
 

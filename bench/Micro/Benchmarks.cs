@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
-using BenchmarkDotNet.Attributes;
+using System.Text;
 using Azure.Data.Tables;
 using Azure.Identity;
+using BenchmarkDotNet.Attributes;
 using BlueTokens.Core.Caching;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
@@ -58,11 +59,11 @@ public class CacheEntryBenchmarks
     private static readonly TokenCacheEntry Entry = new("tenant-0", "01a2217a5b0cyh36zm1r2t7trhph", "BI", "analyst", 1_800_000_000_000, false, false);
     private readonly CacheEntrySeal _seal = new(Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }));
     private readonly TokenHash _hash = new(SHA256.HashData("blue_benchmark"u8));
-    private readonly byte[] _json = System.Text.Encoding.UTF8.GetBytes(TokenCache.Serialize(Entry));
+    private readonly byte[] _json = Encoding.UTF8.GetBytes(TokenCache.Serialize(Entry));
     private byte[] _sealed = [];
 
     [GlobalSetup]
-    public void Setup() => _sealed = System.Text.Encoding.UTF8.GetBytes(_seal.Seal(_hash.ToHex(), 3, Generation, TokenCache.Serialize(Entry)));
+    public void Setup() => _sealed = Encoding.UTF8.GetBytes(_seal.Seal(_hash.ToHex(), 3, Generation, TokenCache.Serialize(Entry)));
 
     [Benchmark(Description = "cache entry serialize")]
     public string Serialize() => TokenCache.Serialize(Entry);

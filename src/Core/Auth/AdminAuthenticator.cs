@@ -20,23 +20,8 @@ internal partial class AdminAuthenticator
 {
     public const int MaximumTenantIdLength = 128;
 
-    private const string BearerScheme = "Bearer";
     private const string SubjectClaim = "sub";
     private const string RolesClaim = "roles";
-
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
-
-    private static readonly string[] DevelopmentAlgorithms = [SecurityAlgorithms.HmacSha256];
-
-    private static readonly string[] ProductionAlgorithms =
-    [
-        SecurityAlgorithms.RsaSha256,
-        SecurityAlgorithms.RsaSha384,
-        SecurityAlgorithms.RsaSha512,
-        SecurityAlgorithms.EcdsaSha256,
-        SecurityAlgorithms.EcdsaSha384,
-        SecurityAlgorithms.RsaSsaPssSha256,
-    ];
 
     // The tenant id becomes a Table Storage partition key, which may not hold these.
     private static readonly char[] ForbiddenTenantCharacters = ['/', '\\', '#', '?'];
@@ -46,7 +31,7 @@ internal partial class AdminAuthenticator
     private readonly ILogger _logger;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly SymmetricSecurityKey? _developmentKey;
-    private readonly IConfigurationManager<OpenIdConnectConfiguration>? _discovery;
+    private readonly SigningKeyDiscovery? _discovery;
 
     public AdminAuthenticator(IOptions<AuthOptions> options, TimeProvider time, ILogger<AdminAuthenticator> logger)
         : this(options, time, logger, discovery: null)
@@ -74,7 +59,7 @@ internal partial class AdminAuthenticator
         }
         else
         {
-            _discovery = discovery ?? CreateDiscovery(_options.Authority);
+            _discovery = discovery is null ? SigningKeyDiscovery.For(_options.Authority, logger) : new SigningKeyDiscovery(discovery, logger);
         }
     }
 
@@ -88,18 +73,18 @@ internal partial class AdminAuthenticator
 
     public virtual async Task<AuthenticationResult> AuthenticateAsync(string? authorizationHeader, CancellationToken cancellationToken = default)
     {
-        string? failure = ReadBearerToken(authorizationHeader, out string jwt);
+        string? failure = JwtRules.ReadBearerToken(authorizationHeader, out string jwt);
         if (failure is not null)
         {
             LogMissingBearerToken(_logger, failure);
             return AuthenticationResult.Unauthenticated(failure);
         }
 
-        TokenValidationParameters parameters = CreateValidationParameters();
+        TokenValidationParameters parameters = JwtRules.Parameters(_options, _developmentKey, _time);
         OpenIdConnectConfiguration? configuration = null;
         if (_discovery is not null)
         {
-            configuration = await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+            configuration = await _discovery.GetAsync(cancellationToken).ConfigureAwait(false);
             if (configuration is null)
             {
                 return AuthenticationResult.Unauthenticated("The identity provider's signing keys are unavailable; try again later.");
@@ -114,9 +99,7 @@ internal partial class AdminAuthenticator
         // fresh ones. The manager rate-limits refreshes, so a flood of bad tokens cannot hammer the provider.
         if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException && _discovery is not null)
         {
-            _discovery.RequestRefresh();
-            OpenIdConnectConfiguration? refreshed = await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false);
-            if (refreshed is not null && !ReferenceEquals(refreshed, configuration))
+            if (await _discovery.RefreshAsync(configuration, cancellationToken).ConfigureAwait(false) is { } refreshed)
             {
                 parameters.IssuerSigningKeys = refreshed.SigningKeys;
                 result = await _handler.ValidateTokenAsync(jwt, parameters).ConfigureAwait(false);
@@ -125,7 +108,7 @@ internal partial class AdminAuthenticator
 
         if (!result.IsValid)
         {
-            string reason = DescribeValidationFailure(result.Exception);
+            string reason = JwtRules.DescribeFailure(result.Exception);
             string error = result.Exception is null ? "none" : result.Exception.GetType().Name;
             LogTokenRejected(_logger, reason, error);
             return AuthenticationResult.Unauthenticated(reason);
@@ -194,130 +177,6 @@ internal partial class AdminAuthenticator
         };
     }
 
-    private static string? ReadBearerToken(string? header, out string jwt)
-    {
-        jwt = "";
-        if (string.IsNullOrWhiteSpace(header))
-        {
-            return "The request has no Authorization header.";
-        }
-
-        ReadOnlySpan<char> value = header.AsSpan().Trim();
-        if (!value.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase)
-            || (value.Length > BearerScheme.Length && value[BearerScheme.Length] != ' '))
-        {
-            return "The Authorization header must use the Bearer scheme.";
-        }
-
-        ReadOnlySpan<char> token = value[BearerScheme.Length..].Trim();
-        if (token.IsEmpty)
-        {
-            return "The bearer token is empty.";
-        }
-
-        jwt = token.ToString();
-        return null;
-    }
-
-    private TokenValidationParameters CreateValidationParameters() => new()
-    {
-        ValidIssuer = _options.Issuer,
-        ValidAudience = _options.Audience,
-        ValidateIssuer = true,
-        ValidateAudience = true,
-        ValidateLifetime = true,
-        RequireExpirationTime = true,
-        RequireSignedTokens = true,
-        ClockSkew = ClockSkew,
-        LifetimeValidator = ValidateLifetime,
-        IssuerSigningKey = _developmentKey,
-        ValidAlgorithms = _developmentKey is null ? ProductionAlgorithms : DevelopmentAlgorithms,
-    };
-
-    // The library's own lifetime check reads the wall clock; this one reads the injected TimeProvider. It throws
-    // the library's exceptions so the caller can tell an expired token from one that is not valid yet.
-    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        if (expires is null)
-        {
-            throw new SecurityTokenNoExpirationException("The token has no expiry.");
-        }
-
-        if (notBefore is not null && notBefore > expires)
-        {
-            throw new SecurityTokenInvalidLifetimeException("The token's not-before is after its expiry.")
-            {
-                NotBefore = notBefore,
-                Expires = expires,
-            };
-        }
-
-        DateTime now = _time.GetUtcNow().UtcDateTime;
-        if (notBefore is not null && notBefore.Value > now.Add(ClockSkew))
-        {
-            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = notBefore.Value };
-        }
-
-        if (expires.Value < now.Subtract(ClockSkew))
-        {
-            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
-        }
-
-        return true;
-    }
-
-    private async Task<OpenIdConnectConfiguration?> GetDiscoveryAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _discovery!.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The manager keeps serving the last good document when a refresh fails, so this only happens
-            // before the first success; the caller gets a 401 rather than a 500 and may retry.
-            LogDiscoveryFailed(_logger, ex);
-            return null;
-        }
-    }
-
-    private static string DescribeValidationFailure(Exception? exception) => exception switch
-    {
-        SecurityTokenExpiredException => "The bearer token has expired.",
-        SecurityTokenNotYetValidException => "The bearer token is not valid yet.",
-        SecurityTokenNoExpirationException => "The bearer token has no expiry.",
-        SecurityTokenInvalidLifetimeException => "The bearer token's lifetime is not valid.",
-        SecurityTokenInvalidIssuerException => "The bearer token was issued by an issuer this service does not trust.",
-        SecurityTokenInvalidAudienceException => "The bearer token is meant for another audience.",
-        SecurityTokenInvalidAlgorithmException => "The bearer token is signed with an algorithm this service does not accept.",
-        SecurityTokenSignatureKeyNotFoundException => "The bearer token is signed with a key this service does not know.",
-        SecurityTokenInvalidSignatureException => "The bearer token's signature is not valid.",
-        SecurityTokenMalformedException or ArgumentException => "The bearer token is not a well-formed JWT.",
-        _ => "The bearer token is not valid.",
-    };
-
-    private static ConfigurationManager<OpenIdConnectConfiguration> CreateDiscovery(string? authority)
-    {
-        string trimmed = authority?.TrimEnd('/') ?? "";
-        if (!Uri.TryCreate(trimmed, UriKind.Absolute, out Uri? authorityUri))
-        {
-            throw new InvalidOperationException("Auth__Authority must be an absolute URL when Auth__SigningKey is not set.");
-        }
-
-        string metadataAddress = $"{trimmed}/.well-known/openid-configuration";
-        var documents = new HttpDocumentRetriever
-        {
-            // Plain http is only tolerated when the authority itself says so (a local identity provider).
-            RequireHttps = authorityUri.Scheme == Uri.UriSchemeHttps,
-        };
-
-        return new ConfigurationManager<OpenIdConnectConfiguration>(metadataAddress, new OpenIdConnectConfigurationRetriever(), documents)
-        {
-            AutomaticRefreshInterval = TimeSpan.FromHours(12),
-            RefreshInterval = TimeSpan.FromMinutes(5),
-        };
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Admin request without a usable bearer token: {Reason}")]
     private static partial void LogMissingBearerToken(ILogger logger, string reason);
 
@@ -329,7 +188,4 @@ internal partial class AdminAuthenticator
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Admin {Actor} of tenant {TenantId} lacks the role {Role}")]
     private static partial void LogRoleMissing(ILogger logger, string actor, string tenantId, string role);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OIDC discovery failed; admin requests are refused until the signing keys can be read")]
-    private static partial void LogDiscoveryFailed(ILogger logger, Exception exception);
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -82,7 +84,7 @@ internal sealed partial class RedisLink : IAsyncDisposable
         Servers = new ServerIdentities(time, logger);
         ConfigurationOptions configuration = template.Clone();
         configuration.ClientName = $"{template.ClientName}/{role}";
-        Action<System.Net.EndPoint, ConnectionType, System.Net.Sockets.Socket>? before = template.BeforeSocketConnect;
+        Action<EndPoint, ConnectionType, Socket>? before = template.BeforeSocketConnect;
         configuration.BeforeSocketConnect = (endpoint, type, socket) =>
         {
             Servers.OnConnecting(endpoint, type);
@@ -115,8 +117,8 @@ internal sealed partial class RedisLink : IAsyncDisposable
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis connection ({Role}) to {Endpoint} failed: {FailureType}")]
-    private static partial void LogConnectionFailed(ILogger logger, string role, System.Net.EndPoint? endpoint, ConnectionFailureType failureType);
+    private static partial void LogConnectionFailed(ILogger logger, string role, EndPoint? endpoint, ConnectionFailureType failureType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis connection ({Role}) to {Endpoint} restored")]
-    private static partial void LogConnectionRestored(ILogger logger, string role, System.Net.EndPoint? endpoint);
+    private static partial void LogConnectionRestored(ILogger logger, string role, EndPoint? endpoint);
 }

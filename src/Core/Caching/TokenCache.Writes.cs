@@ -1,3 +1,4 @@
+using System.Net;
 using StackExchange.Redis;
 
 namespace BlueTokens.Core.Caching;
@@ -31,7 +32,7 @@ internal partial class TokenCache
     {
         var outcomes = new PublishOutcome[writes.Count];
         Array.Fill(outcomes, PublishOutcome.Unavailable);
-        var written = new Dictionary<System.Net.EndPoint, (IServer Server, List<int> Writes)>();
+        var written = new Dictionary<EndPoint, (IServer Server, List<int> Writes)>();
         for (int index = 0; index < writes.Count; index++)
         {
             if (await PublishOneAsync(writes[index]) is { } server)

@@ -6,37 +6,6 @@ using StackExchange.Redis;
 
 namespace BlueTokens.Core.Caching;
 
-/// <summary>One token's cached state as read: a revocation, an unknown token, or a live entry.</summary>
-internal readonly record struct CachedToken(CachedTokenKind Kind, TokenCacheEntry? Entry)
-{
-    public static CachedToken Miss => new(CachedTokenKind.Miss, null);
-}
-
-internal enum CachedTokenKind
-{
-    Miss,
-    Revoked,
-    Unknown,
-    Live,
-}
-
-/// <summary>The answer of the validate path's one command: whether Redis answered, and the token's entry.</summary>
-internal readonly record struct CacheLookup(bool Available, CachedToken Token);
-
-/// <summary>A source's failure budget: spent or not, and how long its window still runs.</summary>
-internal readonly record struct BudgetState(bool Spent, TimeSpan WindowLeft);
-
-/// <summary>Redis's clock (Unix ms) and the generation of a token's bucket, read together before a miss goes to the table.</summary>
-internal readonly record struct CacheClock(long NowMs, string Generation);
-
-/// <summary>How a management write fared: taken and held by the replicas, taken by the primary only, or not taken.</summary>
-internal enum PublishOutcome
-{
-    Durable,
-    NotReplicated,
-    Unavailable,
-}
-
 /// <summary>
 /// Redis for the validate path, on one server or a Redis Cluster. Every key of a token lives in its bucket's slot
 /// (see <see cref="CacheKeys"/>), and every write goes through a script over that slot alone: a fill never replaces
@@ -58,14 +27,8 @@ internal partial class TokenCache(
 {
     public const string RevokedPayload = "R";
     public const string UnknownPayload = "U";
-    public static readonly TimeSpan FailureWindow = TimeSpan.FromSeconds(60);
 
     private static readonly CacheLookup Unavailable = new(false, default);
-
-    // The failure key of the last source seen on this thread: validate calls come from few sources (gateways,
-    // connectors' hosts), so the key is nearly always built once per thread rather than once per request.
-    [ThreadStatic]
-    private static (string Source, RedisKey Key)? _lastFailureKey;
 
     private readonly CacheOptions _options = options.Value;
 
@@ -124,44 +87,12 @@ internal partial class TokenCache(
     }
 
     /// <summary>
-    /// Whether a source has spent its failure budget, and for how long its window still runs (one command on the
-    /// budget's own slot); null where Redis is unavailable.
-    /// </summary>
-    public virtual async Task<BudgetState?> ReadBudgetAsync(string source, int budget)
-    {
-        RedisResult? result = await TryAsync(redis.Reads, database => database.ScriptEvaluateAsync(CacheScripts.Budget, [FailureKey(source)]));
-        if (result is null)
-        {
-            return null;
-        }
-
-        RedisResult[] parts = (RedisResult[])result!;
-        long spent = (long)parts[0];
-        long leftMs = (long)parts[1];
-        return new BudgetState(spent >= budget, leftMs > 0 ? TimeSpan.FromMilliseconds(leftMs) : FailureWindow);
-    }
-
-    /// <summary>
     /// Redis's clock and the generation of the token's bucket, read before a miss goes to the table (after the
     /// server was identified): the fill presents both, and is dropped if the read is too old by then or the bucket
     /// was emptied or moved since. Null where Redis is unavailable.
     /// </summary>
     public virtual Task<CacheClock?> ReadClockAsync(string tokenHash) =>
         ReadClockAsync(redis.Reads, CacheKeys.Generation(CacheKeys.Bucket(tokenHash)));
-
-    /// <summary>Spends one unit of a source's budget; gives the units spent in its window and when it ends (null: Redis unavailable).</summary>
-    public virtual async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
-    {
-        RedisResult? result = await TryAsync(redis.Reads, database => database.ScriptEvaluateAsync(
-            CacheScripts.Spend, [FailureKey(source)], [(long)FailureWindow.TotalMilliseconds]));
-        if (result is null)
-        {
-            return null;
-        }
-
-        RedisResult[] parts = (RedisResult[])result!;
-        return ((long)parts[0], TimeSpan.FromMilliseconds((long)parts[1]));
-    }
 
     /// <summary>
     /// For health: runs the validate path's own commands on a probe key (identify the server, the clock script, the
@@ -261,21 +192,6 @@ internal partial class TokenCache(
         LogRedisFailed(logger, e.GetType().Name, circuit.IsOpen);
     }
 
-    private static RedisKey FailureKey(string source)
-    {
-        if (_lastFailureKey is { } last && string.Equals(last.Source, source, StringComparison.Ordinal))
-        {
-            return last.Key;
-        }
-
-        RedisKey key = CacheKeys.Failures(source);
-        _lastFailureKey = (source, key);
-        return key;
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis call failed ({Error}); circuit open: {CircuitOpen}")]
     private static partial void LogRedisFailed(ILogger logger, string error, bool circuitOpen);
 }
-
-/// <summary>One versioned cache write of a management change: a live state, or a revocation.</summary>
-internal sealed record CacheWrite(string TokenHash, long Version, string Payload, TimeSpan Lifetime);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace BlueTokens.Core.Clients;
@@ -9,14 +11,14 @@ namespace BlueTokens.Core.Clients;
 internal static class ClientIds
 {
     private const string RandomAlphabet = "0123456789abcdefghjkmnpqrstvwxyz";
-    private static readonly System.Buffers.SearchValues<char> IdCharacters = System.Buffers.SearchValues.Create(RandomAlphabet);
+    private static readonly SearchValues<char> IdCharacters = SearchValues.Create(RandomAlphabet);
     public const int Length = 28;
 
     public static string New(DateTimeOffset now)
     {
         return string.Create(Length, now.ToUnixTimeMilliseconds(), static (chars, milliseconds) =>
         {
-            milliseconds.TryFormat(chars[..12], out _, "x12", System.Globalization.CultureInfo.InvariantCulture);
+            milliseconds.TryFormat(chars[..12], out _, "x12", CultureInfo.InvariantCulture);
             Span<byte> random = stackalloc byte[16];
             RandomNumberGenerator.Fill(random);
             for (int i = 0; i < 16; i++)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BlueTokens.Core.Tokens;
 using Microsoft.Extensions.Options;
 
@@ -44,5 +45,5 @@ internal sealed class LifetimePolicy(IOptions<TokenOptions> options)
     }
 
     private static string Describe(TimeSpan span) =>
-        span.TotalDays >= 1 && span.Ticks % TimeSpan.TicksPerDay == 0 ? $"{span.TotalDays:0} day(s)" : span.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        span.TotalDays >= 1 && span.Ticks % TimeSpan.TicksPerDay == 0 ? $"{span.TotalDays:0} day(s)" : span.ToString("c", CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace BlueTokens.Core.Events;
@@ -27,6 +28,6 @@ internal static class LifecycleEventTypes
     public const string TokenExpired = "token.expired";
 }
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, Converters = [typeof(Json.UtcTimestampConverter)])]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(Json.UtcTimestampConverter)])]
 [JsonSerializable(typeof(LifecycleEvent))]
 internal sealed partial class EventJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -25,7 +26,7 @@ internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
     public static string Text(DateTimeOffset value)
     {
         Span<byte> text = stackalloc byte[MaxLength];
-        return System.Text.Encoding.ASCII.GetString(text[..Utf8(value, text)]);
+        return Encoding.ASCII.GetString(text[..Utf8(value, text)]);
     }
 
     /// <summary>

@@ -1,8 +1,9 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using BlueTokens.Core.Clients;
 
 namespace BlueTokens.Core.Storage;
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(GraceToken[]))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;
