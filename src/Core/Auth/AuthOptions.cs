@@ -12,7 +12,7 @@ internal sealed class AuthOptions
 
     public string Audience { get; set; } = "";
 
-    /// <summary>HS256 key for development only; refused where AZURE_FUNCTIONS_ENVIRONMENT is Production.</summary>
+    /// <summary>HS256 key for development only; refused in Azure and in Production (see <see cref="AuthOptionsValidator"/>).</summary>
     public string? SigningKey { get; set; }
 
     public string TenantClaim { get; set; } = "tid";

@@ -31,18 +31,34 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : Setti
         }
 
         bool hasKey = !string.IsNullOrEmpty(options.SigningKey);
-        if (hasKey && IsProduction(configuration))
+        if (hasKey && RunSite.InAzure(configuration))
+        {
+            // Whatever AZURE_FUNCTIONS_ENVIRONMENT says: a shared HS256 key lets whoever holds it be admin of any tenant.
+            fail("Auth__SigningKey", "a development signing key is refused in Azure (WEBSITE_INSTANCE_ID or WEBSITE_SITE_NAME is set); set Auth__Authority instead.");
+        }
+        else if (hasKey && RunSite.IsProduction(configuration))
         {
             fail("Auth__SigningKey", "a development signing key is refused where AZURE_FUNCTIONS_ENVIRONMENT is Production; set Auth__Authority instead.");
+        }
+        else if (hasKey && options.SigningKey == SampleSecrets.SigningKey && !RunSite.IsLocalRun(configuration))
+        {
+            fail("Auth__SigningKey", "the key from local.settings.sample.json is public and accepted only in a local run "
+                + "(AZURE_FUNCTIONS_ENVIRONMENT=Development, outside Azure).");
         }
         else if (hasKey && Encoding.UTF8.GetByteCount(options.SigningKey!) < MinimumSigningKeyBytes)
         {
             fail("Auth__SigningKey", $"must be at least {MinimumSigningKeyBytes} bytes of UTF-8.");
         }
 
-        if (!hasKey && !Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
+        bool hasAuthority = Uri.TryCreate(options.Authority, UriKind.Absolute, out Uri? authority);
+        if (!hasKey && !hasAuthority)
         {
             fail("Auth__Authority", "required (an absolute https URL of the identity provider) unless Auth__SigningKey is set for development.");
+        }
+        else if (hasAuthority && authority!.Scheme != Uri.UriSchemeHttps && !RunSite.IsLocalRun(configuration))
+        {
+            // Keys fetched over plain http can be swapped by anyone on the path; only a local identity provider may use it.
+            fail("Auth__Authority", "must be an https URL outside a local run (AZURE_FUNCTIONS_ENVIRONMENT=Development, outside Azure).");
         }
 
         if (!string.IsNullOrWhiteSpace(options.UiClientId) && !Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
@@ -67,7 +83,4 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : Setti
             }
         }
     }
-
-    internal static bool IsProduction(IConfiguration configuration) =>
-        string.Equals(configuration["AZURE_FUNCTIONS_ENVIRONMENT"], "Production", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,14 +1,21 @@
 using BlueTokens.Core.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace BlueTokens.Core.Tokens;
 
-internal sealed class TokenOptionsValidator : SettingsValidator<TokenOptions>
+internal sealed class TokenOptionsValidator(IConfiguration configuration) : SettingsValidator<TokenOptions>
 {
     protected override void Check(TokenOptions options, Action<string, string> fail)
     {
         if (!IsKey(options.EncryptionKey))
         {
             fail("Tokens__EncryptionKey", "required, base64 of exactly 32 random bytes (e.g. `openssl rand -base64 32`).");
+        }
+        else if (options.EncryptionKey == SampleSecrets.EncryptionKey && !RunSite.IsLocalRun(configuration))
+        {
+            // A previous key may still be the sample one: the rewrap must be able to read what it encrypted.
+            fail("Tokens__EncryptionKey", "the key from local.settings.sample.json is public and accepted only in a local run "
+                + "(AZURE_FUNCTIONS_ENVIRONMENT=Development, outside Azure); make one with `openssl rand -base64 32`.");
         }
 
         foreach (string previous in TokenProtector.SplitKeys(options.PreviousEncryptionKeys))

@@ -8,7 +8,7 @@ namespace BlueTokens.UnitTests.Configuration;
 
 public sealed class StartupValidationTests
 {
-    private static readonly Dictionary<string, string?> ValidSettings = new()
+    internal static readonly Dictionary<string, string?> ValidSettings = new()
     {
         ["TokenStorage"] = "UseDevelopmentStorage=true",
         ["Redis:ConnectionString"] = "127.0.0.1:6379",
@@ -174,7 +174,7 @@ public sealed class StartupValidationTests
         Assert.Contains("Setting TokenStorage:", failure.Message, StringComparison.Ordinal);
     }
 
-    private static IHost Build(Dictionary<string, string?> settings)
+    internal static IHost Build(Dictionary<string, string?> settings)
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
