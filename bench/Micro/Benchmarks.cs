@@ -94,6 +94,7 @@ public class InProcessValidateBenchmarks
             new TokenLookups(tables),
             store,
             new LastUseRecorder(store, validateOptions, NullLogger<LastUseRecorder>.Instance),
+            new LocalFailureBudget(TimeProvider.System),
             new NoValidationObserver(),
             validateOptions,
             TimeProvider.System);

@@ -69,6 +69,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<CacheSync>();
         services.AddHostedService<DeferredHostedService<CacheSync>>();
         services.AddSingleton<LastUseRecorder>();
+        services.AddSingleton<LocalFailureBudget>();
         services.AddHostedService<DeferredHostedService<LastUseRecorder>>();
         services.TryAddSingleton<IValidationObserver, NoValidationObserver>();
         services.AddMetrics();

@@ -17,6 +17,7 @@ internal sealed class TokenValidator(
     TokenLookups lookups,
     ClientStore store,
     LastUseRecorder lastUse,
+    LocalFailureBudget localBudget,
     IValidationObserver observer,
     IOptions<ValidateOptions> options,
     TimeProvider time,
@@ -60,12 +61,18 @@ internal sealed class TokenValidator(
             string tokenHash = hash.ToHex();
             Task<BudgetState?> budgetRead = cache.ReadBudgetAsync(source, budget);
             Task<CacheClock?> clockRead = cache.ReadClockAsync(tokenHash);
-            if (await budgetRead is { Spent: true } spent)
+            BudgetState state = await budgetRead ?? localBudget.Read(source, budget);
+            if (state.Spent)
             {
-                return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: spent.WindowLeft), "cache");
+                return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: state.WindowLeft), "cache");
             }
 
             result = await FromTableAsync(tokenHash, await clockRead, cancellationToken);
+        }
+        else if (localBudget.Read(source, budget) is { Spent: true } spentHere)
+        {
+            // Redis is unavailable: this instance's own budget keeps a spent source off the table.
+            return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: spentHere.WindowLeft), answeredFrom);
         }
         else
         {
@@ -148,12 +155,15 @@ internal sealed class TokenValidator(
         return new ValidationResult(ValidationCode.Valid, entry.TenantId, entry.ClientId, entry.ClientName, entry.Role, entry.ExpiresAt);
     }
 
-    /// <summary>Every 401 spends one unit of the source's budget; the one past the budget is answered 429.</summary>
+    /// <summary>
+    /// Every 401 spends one unit of the source's budget (shared in Redis, or this instance's own while Redis is
+    /// unavailable); the one past the budget is answered 429.
+    /// </summary>
     private async Task<ValidationResult> SpendAsync(ValidationResult failure, string source, int budget)
     {
-        (long Spent, TimeSpan WindowLeft)? spent = await cache.SpendAsync(source);
-        return spent is { } s && s.Spent > budget
-            ? new ValidationResult(ValidationCode.RateLimited, RetryAfter: s.WindowLeft)
+        (long Spent, TimeSpan WindowLeft) spent = await cache.SpendAsync(source) ?? localBudget.Spend(source);
+        return spent.Spent > budget
+            ? new ValidationResult(ValidationCode.RateLimited, RetryAfter: spent.WindowLeft)
             : failure;
     }
 }
