@@ -25,8 +25,11 @@ internal sealed partial class ClientService
         ClientRecord client = stored.Record;
         if (!protector.TryUnprotect(client.ProtectedToken, client.ProtectionContext, out string? token))
         {
-            // Only a configuration fault gets here (the key that wrote it was removed from Tokens__PreviousEncryptionKeys).
-            throw new InvalidOperationException($"The stored token of client {client.Id} cannot be opened with the configured keys.");
+            // The key that wrote it was removed before the timer's rewrap reached it: the token still validates (by its
+            // hash), but it cannot be given back. Nothing is audited, since nothing was shown.
+            return new Failure(FailureKind.NotFound,
+                $"The token of client '{client.Id}' can no longer be shown: the encryption key it was stored under is no longer configured. "
+                + "Regenerate the token to get one that can be.");
         }
 
         await changes.AuditAsync(admin.Actor, client, new AuditNote(AuditActions.TokenShown, new JsonObject { ["tokenPrefix"] = client.TokenPrefix }), cancellationToken);
