@@ -88,6 +88,14 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var functionAppName = 'func-api-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}'
 
+// Every blob container the identity may use, each declared and granted on its own (rbac.bicep): the deployment
+// package, and the Functions host's locks (timer schedule, host lease) and keys in AzureWebJobsStorage.
+var blobContainerNames = [
+  deploymentContainerName
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
   location: location
@@ -111,7 +119,7 @@ module storage 'app/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
+    blobContainerNames: blobContainerNames
     eventsQueueName: eventsQueueName
   }
 }
@@ -158,6 +166,8 @@ module rbac 'app/rbac.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
+    blobContainerNames: blobContainerNames
+    eventsQueueName: eventsQueueName
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
   }

@@ -6,8 +6,8 @@ param name string
 param location string
 param tags object
 
-@description('Blob container that holds the Flex Consumption deployment package.')
-param deploymentContainerName string
+@description('Blob containers to declare: the Flex Consumption deployment package and the Functions host\'s own (see main.bicep). The app\'s blob role is scoped to each, so none may be left to the host to create.')
+param blobContainerNames array
 
 @description('Queue that receives lifecycle events (Events__QueueName). The service also creates it if absent.')
 param eventsQueueName string
@@ -37,13 +37,15 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01'
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
-  parent: blobService
-  name: deploymentContainerName
-  properties: {
-    publicAccess: 'None'
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = [
+  for containerName in blobContainerNames: {
+    parent: blobService
+    name: containerName
+    properties: {
+      publicAccess: 'None'
+    }
   }
-}
+]
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-01' = {
   parent: storage

@@ -58,6 +58,20 @@ public sealed class ResourceTests(BicepBuild build)
     }
 
     [Fact]
+    public void BlobDataOwner_IsScopedToContainers_InTheCompiledTemplate()
+    {
+        ArmResource assignment = Assert.Single(
+            build.OfType("Microsoft.Authorization/roleAssignments"),
+            candidate => candidate.ResolveVariables(candidate.PropertyString("roleDefinitionId") ?? "")
+                .Contains("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", StringComparison.OrdinalIgnoreCase));
+
+        Assert.StartsWith(
+            "[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', ",
+            assignment.Element.GetProperty("scope").GetString(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Monitoring_IsApplicationInsights_OnLogAnalytics_WithoutLocalAuth()
     {
         ArmResource insights = build.Single("Microsoft.Insights/components");
