@@ -75,9 +75,6 @@ param expirySchedule string = '0 */5 * * * *'
 @description('Storage queue for lifecycle events (Events__QueueName).')
 param eventsQueueName string = 'token-events'
 
-@description('Key Vault purge protection. Recommended for production; it reserves the vault name for the retention period after deletion.')
-param enablePurgeProtection bool = false
-
 var tags = {
   'azd-env-name': environmentName
 }
@@ -142,7 +139,6 @@ module keyVault 'app/keyvault.bicep' = {
     name: 'kv-${resourceToken}'
     location: location
     tags: tags
-    enablePurgeProtection: enablePurgeProtection
     tokensEncryptionKey: tokensEncryptionKey
     tokensPreviousEncryptionKeys: tokensPreviousEncryptionKeys
   }

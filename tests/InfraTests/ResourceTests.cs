@@ -58,6 +58,17 @@ public sealed class ResourceTests(BicepBuild build)
     }
 
     [Fact]
+    public void KeyVault_IsPurgeProtected_AndKeepsDeletedSecretsRecoverableFor90Days()
+    {
+        ArmResource vault = build.Single("Microsoft.KeyVault/vaults");
+
+        // Literals, not expressions: no parameter can turn either down. 90 days is the most Key Vault allows.
+        Assert.Equal(JsonValueKind.True, vault.Property("enablePurgeProtection")?.ValueKind);
+        Assert.Equal(JsonValueKind.True, vault.Property("enableSoftDelete")?.ValueKind);
+        Assert.Equal(90, vault.Property("softDeleteRetentionInDays")?.GetInt32());
+    }
+
+    [Fact]
     public void BlobDataOwner_IsScopedToContainers_InTheCompiledTemplate()
     {
         ArmResource assignment = Assert.Single(
