@@ -75,6 +75,9 @@ param expirySchedule string = '0 */5 * * * *'
 @description('Storage queue for lifecycle events (Events__QueueName).')
 param eventsQueueName string = 'token-events'
 
+@description('Put storage, Key Vault and Redis behind private endpoints in a virtual network the app joins, with their public network access off. Off for the quick start; turn it on for production (see infra/README.md).')
+param privateNetworking bool = false
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -92,6 +95,8 @@ var blobContainerNames = [
   'azure-webjobs-hosts'
   'azure-webjobs-secrets'
 ]
+
+var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -118,6 +123,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     blobContainerNames: blobContainerNames
     eventsQueueName: eventsQueueName
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -139,6 +145,7 @@ module keyVault 'app/keyvault.bicep' = {
     name: 'kv-${resourceToken}'
     location: location
     tags: tags
+    publicNetworkAccess: publicNetworkAccess
     tokensEncryptionKey: tokensEncryptionKey
     tokensPreviousEncryptionKeys: tokensPreviousEncryptionKeys
   }
@@ -153,6 +160,20 @@ module redis 'app/redis.bicep' = {
     tags: tags
     skuName: redisSku
     principalId: identity.outputs.principalId
+    publicNetworkAccess: publicNetworkAccess
+  }
+}
+
+module network 'app/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    redisName: redis.outputs.name
   }
 }
 
@@ -185,6 +206,7 @@ module api 'app/api.bicep' = {
     storageTableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
     encryptionKeySecretUri: keyVault.outputs.encryptionKeyUri
     previousEncryptionKeysSecretUri: keyVault.outputs.previousEncryptionKeysUri
     redisEndpoint: redis.outputs.endpoint

@@ -6,6 +6,13 @@ param name string
 param location string
 param tags object
 
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+@description('Disabled with privateNetworking: the app reads its secrets through the private endpoint (network.bicep). The template still writes them: that goes through Azure Resource Manager, not the vault\'s network.')
+param publicNetworkAccess string
+
 @secure()
 @description('Base64 of 32 random bytes: the current Tokens__EncryptionKey.')
 param tokensEncryptionKey string
@@ -31,7 +38,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      bypass: 'None'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+    }
   }
 }
 

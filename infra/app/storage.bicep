@@ -12,6 +12,13 @@ param blobContainerNames array
 @description('Queue that receives lifecycle events (Events__QueueName). The service also creates it if absent.')
 param eventsQueueName string
 
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+@description('Disabled with privateNetworking: only the private endpoints (network.bicep) reach the account.')
+param publicNetworkAccess string
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
   location: location
@@ -27,7 +34,12 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     defaultToOAuthAuthentication: true
     dnsEndpointType: 'Standard'
     minimumTlsVersion: 'TLS1_2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    // With public access off, the firewall's default says the same, for policies that audit only that.
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+    }
     supportsHttpsTrafficOnly: true
   }
 }

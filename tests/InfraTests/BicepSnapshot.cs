@@ -134,8 +134,8 @@ public sealed partial class BicepSnapshot : IDisposable
 }
 
 /// <summary>
-/// The deployments the tests evaluate: the quick start (every parameter at its default), once for every test in
-/// the collection.
+/// The deployments the tests compare: the quick start (every parameter at its default) and production's private
+/// networking. Both are evaluated once, side by side, for every test in the collection.
 /// </summary>
 public sealed class DeploymentSnapshots : IDisposable
 {
@@ -153,19 +153,32 @@ public sealed class DeploymentSnapshots : IDisposable
     public DeploymentSnapshots()
     {
         string root = BicepCli.FindRepositoryRoot();
-        QuickStart = BicepSnapshot.Evaluate(root, Required);
+        Task<BicepSnapshot> quickStart = Task.Run(() => BicepSnapshot.Evaluate(root, Required));
+        Task<BicepSnapshot> privateNetworking = Task.Run(() => BicepSnapshot.Evaluate(
+            root,
+            new Dictionary<string, string>(Required) { ["privateNetworking"] = "true" }));
+        QuickStart = quickStart.GetAwaiter().GetResult();
+        PrivateNetworking = privateNetworking.GetAwaiter().GetResult();
     }
 
     /// <summary>Every optional parameter at its default, as <c>azd up</c> deploys with no settings.</summary>
     public BicepSnapshot QuickStart { get; }
 
+    /// <summary>The same with <c>privateNetworking = true</c>.</summary>
+    public BicepSnapshot PrivateNetworking { get; }
+
     public BicepSnapshot Named(string name) => name switch
     {
         nameof(QuickStart) => QuickStart,
+        nameof(PrivateNetworking) => PrivateNetworking,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such deployment."),
     };
 
-    public void Dispose() => QuickStart.Dispose();
+    public void Dispose()
+    {
+        QuickStart.Dispose();
+        PrivateNetworking.Dispose();
+    }
 }
 
 [CollectionDefinition(Name)]

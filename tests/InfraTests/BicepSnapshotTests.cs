@@ -3,7 +3,7 @@ namespace BlueTokens.InfraTests;
 [Collection(EvaluatedInfra.Name)]
 public sealed class BicepSnapshotTests(DeploymentSnapshots snapshots)
 {
-    public static TheoryData<string> Deployments => [nameof(DeploymentSnapshots.QuickStart)];
+    public static TheoryData<string> Deployments => [nameof(DeploymentSnapshots.QuickStart), nameof(DeploymentSnapshots.PrivateNetworking)];
 
     [Theory]
     [MemberData(nameof(Deployments))]

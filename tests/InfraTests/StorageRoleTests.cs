@@ -68,6 +68,17 @@ public sealed class StorageRoleTests(DeploymentSnapshots snapshots)
             BicepSnapshot.Scope(Assert.Single(Assignments(snapshot, TableDataContributor))));
     }
 
+    [Fact]
+    public void RoleScopes_AreTheSame_WithPrivateNetworking()
+    {
+        foreach (string role in new[] { BlobDataOwner, QueueDataContributor, TableDataContributor })
+        {
+            Assert.Equal(
+                Assignments(snapshots.QuickStart, role).Select(BicepSnapshot.Scope).Order(StringComparer.Ordinal),
+                Assignments(snapshots.PrivateNetworking, role).Select(BicepSnapshot.Scope).Order(StringComparer.Ordinal));
+        }
+    }
+
     private static List<ArmResource> Assignments(BicepSnapshot snapshot, string roleDefinitionGuid) =>
         snapshot.OfType("Microsoft.Authorization/roleAssignments")
             .Where(assignment => (assignment.PropertyString("roleDefinitionId") ?? "").EndsWith("/" + roleDefinitionGuid, StringComparison.OrdinalIgnoreCase))
