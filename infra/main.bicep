@@ -75,8 +75,8 @@ param expirySchedule string = '0 */5 * * * *'
 @description('Storage queue for lifecycle events (Events__QueueName).')
 param eventsQueueName string = 'token-events'
 
-@description('Key Vault purge protection. Recommended for production; it reserves the vault name for the retention period after deletion.')
-param enablePurgeProtection bool = false
+@description('Put storage, Key Vault and Redis behind private endpoints in a virtual network the app joins, with their public network access off. Off for the quick start; turn it on for production (see infra/README.md).')
+param privateNetworking bool = false
 
 var tags = {
   'azd-env-name': environmentName
@@ -87,6 +87,16 @@ var tags = {
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var functionAppName = 'func-api-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}'
+
+// Every blob container the identity may use, each declared and granted on its own (rbac.bicep): the deployment
+// package, and the Functions host's locks (timer schedule, host lease) and keys in AzureWebJobsStorage.
+var blobContainerNames = [
+  deploymentContainerName
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+
+var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -111,8 +121,9 @@ module storage 'app/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
+    blobContainerNames: blobContainerNames
     eventsQueueName: eventsQueueName
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -134,7 +145,7 @@ module keyVault 'app/keyvault.bicep' = {
     name: 'kv-${resourceToken}'
     location: location
     tags: tags
-    enablePurgeProtection: enablePurgeProtection
+    publicNetworkAccess: publicNetworkAccess
     tokensEncryptionKey: tokensEncryptionKey
     tokensPreviousEncryptionKeys: tokensPreviousEncryptionKeys
   }
@@ -149,6 +160,20 @@ module redis 'app/redis.bicep' = {
     tags: tags
     skuName: redisSku
     principalId: identity.outputs.principalId
+    publicNetworkAccess: publicNetworkAccess
+  }
+}
+
+module network 'app/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    redisName: redis.outputs.name
   }
 }
 
@@ -158,6 +183,8 @@ module rbac 'app/rbac.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
+    blobContainerNames: blobContainerNames
+    eventsQueueName: eventsQueueName
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
   }
@@ -179,6 +206,7 @@ module api 'app/api.bicep' = {
     storageTableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
     encryptionKeySecretUri: keyVault.outputs.encryptionKeyUri
     previousEncryptionKeysSecretUri: keyVault.outputs.previousEncryptionKeysUri
     redisEndpoint: redis.outputs.endpoint

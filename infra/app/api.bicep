@@ -19,6 +19,9 @@ param deploymentContainerName string
 
 param applicationInsightsConnectionString string
 
+@description('With privateNetworking, the subnet (delegated to Microsoft.App/environments) the app joins to reach storage, Key Vault and Redis through their private endpoints; empty otherwise.')
+param virtualNetworkSubnetId string
+
 @description('Versionless Key Vault secret URIs.')
 param encryptionKeySecretUri string
 param previousEncryptionKeysSecretUri string
@@ -81,6 +84,9 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Flex Consumption VNet integration: the app reaches storage, Redis and Key Vault (its references too)
+    // from this subnet, where the private DNS zones resolve them to their private endpoints.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'

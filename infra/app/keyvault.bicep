@@ -6,8 +6,12 @@ param name string
 param location string
 param tags object
 
-@description('Keep deleted secrets unpurgeable for the retention period. Recommended for production: losing tokens-encryption-key makes every stored token unshowable.')
-param enablePurgeProtection bool
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+@description('Disabled with privateNetworking: the app reads its secrets through the private endpoint (network.bicep). The template still writes them: that goes through Azure Resource Manager, not the vault\'s network.')
+param publicNetworkAccess string
 
 @secure()
 @description('Base64 of 32 random bytes: the current Tokens__EncryptionKey.')
@@ -28,11 +32,17 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
       name: 'standard'
     }
     enableRbacAuthorization: true
+    // tokens-encryption-key is the only copy in Azure of the key every stored token is encrypted under: a
+    // deleted vault or secret must stay recoverable, by nobody purgeable, for as long as a deletion may go
+    // unnoticed. 90 days, the maximum, spans a quarter (see infra/README.md). Neither can be changed later.
     enableSoftDelete: true
-    softDeleteRetentionInDays: 7
-    // ARM accepts only true or an absent value here: once on, purge protection cannot be turned off.
-    enablePurgeProtection: enablePurgeProtection ? true : null
-    publicNetworkAccess: 'Enabled'
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      bypass: 'None'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+    }
   }
 }
 

@@ -16,6 +16,13 @@ param skuName string
 @description('Principal (object) id of the user-assigned identity that gets the default access policy on the database.')
 param principalId string
 
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+@description('Disabled with privateNetworking: the app reaches the cluster through its private endpoint (network.bicep).')
+param publicNetworkAccess string
+
 // The database port of Azure Managed Redis (TLS); Redis__Endpoint below is built from it.
 var port = 10000
 
@@ -30,8 +37,8 @@ resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
     // A replica on another node: a node's loss is a failover, not an empty cache.
     highAvailability: 'Enabled'
     minimumTlsVersion: '1.2'
-    // The Flex Consumption app has no virtual network here; access needs TLS and an Entra ID token.
-    publicNetworkAccess: 'Enabled'
+    // Either way, access needs TLS and an Entra ID token.
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 

@@ -6,11 +6,18 @@ param name string
 param location string
 param tags object
 
-@description('Blob container that holds the Flex Consumption deployment package.')
-param deploymentContainerName string
+@description('Blob containers to declare: the Flex Consumption deployment package and the Functions host\'s own (see main.bicep). The app\'s blob role is scoped to each, so none may be left to the host to create.')
+param blobContainerNames array
 
 @description('Queue that receives lifecycle events (Events__QueueName). The service also creates it if absent.')
 param eventsQueueName string
+
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+@description('Disabled with privateNetworking: only the private endpoints (network.bicep) reach the account.')
+param publicNetworkAccess string
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
@@ -27,7 +34,12 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     defaultToOAuthAuthentication: true
     dnsEndpointType: 'Standard'
     minimumTlsVersion: 'TLS1_2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    // With public access off, the firewall's default says the same, for policies that audit only that.
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+    }
     supportsHttpsTrafficOnly: true
   }
 }
@@ -37,13 +49,15 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01'
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
-  parent: blobService
-  name: deploymentContainerName
-  properties: {
-    publicAccess: 'None'
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = [
+  for containerName in blobContainerNames: {
+    parent: blobService
+    name: containerName
+    properties: {
+      publicAccess: 'None'
+    }
   }
-}
+]
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-01' = {
   parent: storage

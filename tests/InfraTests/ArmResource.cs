@@ -68,6 +68,17 @@ public sealed partial class ArmResource(JsonElement element, JsonElement templat
                 ? $"'{value.GetString()}'"
                 : match.Value);
 
+    public static IReadOnlyList<ArmResource> OfType(IEnumerable<ArmResource> resources, string type) =>
+        resources.Where(resource => string.Equals(resource.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
+
+    /// <summary>The single resource of a type, failing with the list of what there is otherwise.</summary>
+    public static ArmResource Single(IReadOnlyList<ArmResource> resources, string type)
+    {
+        IReadOnlyList<ArmResource> found = OfType(resources, type);
+        Assert.True(found.Count == 1, $"Expected one {type}, found {found.Count}. Types: {string.Join(", ", resources.Select(r => r.Type).Distinct())}");
+        return found[0];
+    }
+
     /// <summary>Every resource of a template, walking into nested deployments (what Bicep modules compile to).</summary>
     public static IReadOnlyList<ArmResource> Flatten(JsonElement template)
     {

@@ -69,4 +69,15 @@ public sealed class AzdLayoutTests(BicepBuild build)
         Assert.True(outputs.TryGetProperty("AZURE_REDIS_NAME", out _));
         Assert.Contains("outputs.endpoint", outputs.GetProperty("AZURE_REDIS_ENDPOINT").GetProperty("value").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PrivateNetworking_IsOffByDefault_AndMappedForAzd()
+    {
+        using JsonDocument file = JsonDocument.Parse(File.ReadAllText(Path.Combine(build.RepositoryRoot, "infra", "main.parameters.json")));
+
+        JsonElement parameter = build.Root.GetProperty("parameters").GetProperty("privateNetworking");
+        Assert.Equal("bool", parameter.GetProperty("type").GetString());
+        Assert.Equal(JsonValueKind.False, parameter.GetProperty("defaultValue").ValueKind);
+        Assert.Equal("${PRIVATE_NETWORKING=false}", file.RootElement.GetProperty("parameters").GetProperty("privateNetworking").GetProperty("value").GetString());
+    }
 }

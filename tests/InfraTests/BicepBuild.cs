@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 
 namespace BlueTokens.InfraTests;
@@ -10,36 +8,15 @@ namespace BlueTokens.InfraTests;
 /// </summary>
 public sealed class BicepBuild : IDisposable
 {
-    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(3);
-
     public BicepBuild()
     {
-        RepositoryRoot = FindRepositoryRoot();
-        string bicep = BicepPath();
-        var start = new ProcessStartInfo(bicep)
-        {
-            WorkingDirectory = RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("build");
-        start.ArgumentList.Add(Path.Combine("infra", "main.bicep"));
-        start.ArgumentList.Add("--stdout");
+        RepositoryRoot = BicepCli.FindRepositoryRoot();
+        BicepRun run = BicepCli.Run(RepositoryRoot, "build", Path.Combine("infra", "main.bicep"), "--stdout");
 
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + bicep);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(BuildTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"bicep build did not finish within {BuildTimeout}.");
-        }
-
-        ExitCode = process.ExitCode;
-        StandardError = stderr.GetAwaiter().GetResult();
-        string json = stdout.GetAwaiter().GetResult();
-        Template = ExitCode == 0 && json.Length > 0 ? JsonDocument.Parse(json) : null;
+        ExitCode = run.ExitCode;
+        StandardError = run.StandardError;
+        Diagnostics = run.Diagnostics;
+        Template = ExitCode == 0 && run.StandardOutput.Length > 0 ? JsonDocument.Parse(run.StandardOutput) : null;
         Resources = Template is null ? [] : ArmResource.Flatten(Template.RootElement);
     }
 
@@ -60,49 +37,14 @@ public sealed class BicepBuild : IDisposable
     public IReadOnlyList<ArmResource> Resources { get; }
 
     /// <summary>Lines of the build output that report a warning or an error.</summary>
-    public IReadOnlyList<string> Diagnostics =>
-        StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => line.Contains("Warning", StringComparison.Ordinal) || line.Contains("Error", StringComparison.Ordinal))
-            .ToList();
+    public IReadOnlyList<string> Diagnostics { get; }
 
-    public IReadOnlyList<ArmResource> OfType(string type) =>
-        Resources.Where(resource => string.Equals(resource.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
+    public IReadOnlyList<ArmResource> OfType(string type) => ArmResource.OfType(Resources, type);
 
     /// <summary>The single resource of a type, failing with the list of what there is otherwise.</summary>
-    public ArmResource Single(string type)
-    {
-        IReadOnlyList<ArmResource> found = OfType(type);
-        Assert.True(found.Count == 1, $"Expected one {type}, found {found.Count}. Types compiled: {string.Join(", ", Resources.Select(r => r.Type).Distinct())}");
-        return found[0];
-    }
+    public ArmResource Single(string type) => ArmResource.Single(Resources, type);
 
     public void Dispose() => Template?.Dispose();
-
-    private static string BicepPath()
-    {
-        string? path = typeof(BicepBuild).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .SingleOrDefault(attribute => attribute.Key == "BicepPath")?.Value;
-        if (string.IsNullOrEmpty(path) || !File.Exists(path))
-        {
-            throw new FileNotFoundException(
-                $"The Bicep CLI was not found at '{path}'. It comes with the Azure.Bicep.CommandLine.linux-x64 package: run `dotnet restore tests/InfraTests`.");
-        }
-
-        return path;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "BlueTokenFunctions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("BlueTokenFunctions.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -58,6 +58,31 @@ public sealed class ResourceTests(BicepBuild build)
     }
 
     [Fact]
+    public void KeyVault_IsPurgeProtected_AndKeepsDeletedSecretsRecoverableFor90Days()
+    {
+        ArmResource vault = build.Single("Microsoft.KeyVault/vaults");
+
+        // Literals, not expressions: no parameter can turn either down. 90 days is the most Key Vault allows.
+        Assert.Equal(JsonValueKind.True, vault.Property("enablePurgeProtection")?.ValueKind);
+        Assert.Equal(JsonValueKind.True, vault.Property("enableSoftDelete")?.ValueKind);
+        Assert.Equal(90, vault.Property("softDeleteRetentionInDays")?.GetInt32());
+    }
+
+    [Fact]
+    public void BlobDataOwner_IsScopedToContainers_InTheCompiledTemplate()
+    {
+        ArmResource assignment = Assert.Single(
+            build.OfType("Microsoft.Authorization/roleAssignments"),
+            candidate => candidate.ResolveVariables(candidate.PropertyString("roleDefinitionId") ?? "")
+                .Contains("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", StringComparison.OrdinalIgnoreCase));
+
+        Assert.StartsWith(
+            "[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', ",
+            assignment.Element.GetProperty("scope").GetString(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Monitoring_IsApplicationInsights_OnLogAnalytics_WithoutLocalAuth()
     {
         ArmResource insights = build.Single("Microsoft.Insights/components");
