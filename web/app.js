@@ -85,7 +85,11 @@ async function start() {
     signInProblem = error.message;
   }
 
-  const token = takeTokenFromUrl();
+  const { token, ignored } = takeTokenFromUrl(!settings.signIn);
+  if (ignored) {
+    signInProblem = "The link carried a sign-in token, which this page does not accept: sign in with your organization.";
+  }
+
   if (!token) {
     showSignedOut(signInProblem ?? "You are not signed in.");
     return;
@@ -157,6 +161,10 @@ byId("sign-in-button").addEventListener("click", async () => {
 
 byId("sign-in-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  if (settings.signIn) {
+    return; // the form is hidden where the page signs in at a provider; a script that submits it gets nothing
+  }
+
   const input = byId("sign-in-token");
   const token = input.value.trim();
   input.value = "";

@@ -4,21 +4,29 @@
 
 const storageKey = "blue.adminToken";
 
-/** Moves a token from the URL fragment into sessionStorage; returns the token now held, or null. */
-export function takeTokenFromUrl() {
+/**
+ * Moves a token from the URL fragment into sessionStorage; returns the token now held, or null. Where the page
+ * signs in at an identity provider (`accept` false), a token in the link is removed from the address bar and
+ * never used: a link carrying someone else's JWT must not sign this tab in as them (login CSRF). Returns
+ * whether such a token was ignored as `ignored`.
+ */
+export function takeTokenFromUrl(accept = true) {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
   const token = fragment.get("token");
+  let ignored = false;
   if (fragment.has("token")) {
     fragment.delete("token");
     const rest = fragment.toString();
     const clean = window.location.pathname + window.location.search + (rest ? `#${rest}` : "");
     window.history.replaceState(window.history.state, "", clean);
-    if (token) {
+    if (token && accept) {
       setToken(token);
     }
+
+    ignored = Boolean(token) && !accept;
   }
 
-  return getToken();
+  return { token: getToken(), ignored };
 }
 
 export function getToken() {

@@ -171,6 +171,16 @@ internal sealed class FakeIdentityProvider : IAsyncDisposable
         });
     }
 
+    /// <summary>An access token this provider would issue to another of its users: an attacker's own, valid JWT.</summary>
+    public string AccessTokenFor(string tenant, string subject) => Jwt(new Dictionary<string, object>
+    {
+        ["aud"] = Audience,
+        ["sub"] = subject,
+        ["tid"] = tenant,
+        ["roles"] = new[] { "TokenAdmin" },
+        ["scp"] = "admin",
+    });
+
     private string Jwt(Dictionary<string, object> claims)
     {
         var descriptor = new SecurityTokenDescriptor

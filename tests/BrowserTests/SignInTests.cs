@@ -156,6 +156,41 @@ public sealed class SignInTests(StackFixture stack) : IAsyncLifetime
         Assert.Empty(_pageErrors);
     }
 
+    [Fact]
+    public async Task ALinkCarryingSomeoneElsesToken_SignsNobodyIn_WhereThePageSignsInAtAProvider()
+    {
+        // Login CSRF: the attacker's own valid JWT (their tenant, the same provider), sent to a victim as a link.
+        var shots = new Screenshots("sign-in-link-refused");
+        string attackerTenant = $"attacker-{Guid.NewGuid().ToString("N")[..8]}";
+        string attackers = _provider!.AccessTokenFor(attackerTenant, "mallory@attacker.example");
+        await using IBrowserContext context = await _browser!.NewContextAsync();
+        context.SetDefaultTimeout(10_000);
+        IPage page = await NewPageAsync(context);
+
+        await page.GotoAsync(_host!.BaseUrl + "/api/ui/#token=" + attackers);
+        await Expect(page.Locator("#sign-in-reason")).ToContainTextAsync("does not accept");
+        await Expect(page.Locator("#workspace")).ToBeHiddenAsync();
+        await Expect(page.Locator("#sign-in-form")).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('blue.adminToken')"));
+        Assert.Equal(_host.BaseUrl + "/api/ui/", page.Url); // the token left the address bar
+        await shots.TakeAsync(page, "refused-link");
+
+        // Signed in as themselves, the victim opens the link in the same tab: they stay who they are.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with your organization" }).ClickAsync();
+        await Expect(page.Locator("#identity")).ToContainTextAsync(_tenant);
+        await page.EvaluateAsync("token => { window.location.hash = 'token=' + token; }", attackers);
+        await Expect(page.Locator("#alert")).ToContainTextAsync("does not accept");
+        await Expect(page.Locator("#identity")).ToContainTextAsync(_tenant);
+        await Expect(page.Locator("#identity")).Not.ToContainTextAsync(attackerTenant);
+        string? held = await page.EvaluateAsync<string?>("() => sessionStorage.getItem('blue.adminToken')");
+        Assert.NotEqual(attackers, held);
+
+        // Nor does a script that submits the hidden paste form.
+        await page.EvaluateAsync("token => { document.getElementById('sign-in-token').value = token; document.getElementById('sign-in-form').requestSubmit(); }", attackers);
+        Assert.Equal(held, await page.EvaluateAsync<string?>("() => sessionStorage.getItem('blue.adminToken')"));
+        Assert.Empty(_pageErrors);
+    }
+
     private async Task<IPage> NewPageAsync(IBrowserContext context)
     {
         IPage page = await context.NewPageAsync();
