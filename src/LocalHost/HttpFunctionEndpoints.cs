@@ -1,3 +1,4 @@
+using BlueTokens.Functions;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
