@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
@@ -18,7 +17,7 @@ internal sealed class Fallback
     private static readonly Lazy<List<(TemplateMatcher Matcher, IReadOnlyList<string> Verbs)>> Routes = new(ReadRoutes);
 
     [Function(nameof(Fallback))]
-    public static IActionResult Run(
+    public static ApiProblem Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "{*path}")] HttpRequest request,
         string? path)
     {
