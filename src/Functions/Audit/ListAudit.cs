@@ -28,7 +28,7 @@ internal sealed class ListAudit(AdminAuthenticator authenticator, AuditLog audit
         string? clientId = query.Single("clientId");
         if (clientId is { Length: 0 or > 64 })
         {
-            query.Fail("clientId", "clientId must be 1 to 64 characters.");
+            query.Errors.Add("clientId", "clientId must be 1 to 64 characters.");
         }
 
         if (query.HasErrors)

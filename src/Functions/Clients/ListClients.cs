@@ -32,7 +32,7 @@ internal sealed class ListClients(AdminAuthenticator authenticator, ClientServic
             }
             else
             {
-                query.Fail("status", "status must be active, disabled or expired.");
+                query.Errors.Add("status", "status must be active, disabled or expired.");
             }
         }
 

@@ -67,8 +67,8 @@ internal static class AdminRequests
             using JsonDocument document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return Problems.ValidationFailed(
-                    new Dictionary<string, string[]> { ["body"] = ["The body must be a JSON object."] }, "The body must be a JSON object.");
+                const string NotAnObject = "The body must be a JSON object.";
+                return Problems.ValidationFailed(FieldErrors.Of("body", NotAnObject), NotAnObject);
             }
 
             // Cloned: the document's pooled memory is returned when it is disposed here.

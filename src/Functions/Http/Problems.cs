@@ -7,18 +7,18 @@ namespace BlueTokens.Functions.Http;
 /// <summary>The contract's problem responses (API.md, "Error codes"), one factory per code.</summary>
 internal static class Problems
 {
-    public static ApiProblem Create(int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null) =>
-        new(new Problem(TypeFor(code), title, status, detail, code, errors));
+    public static ApiProblem Create(int status, string code, string title, string detail, FieldErrors? errors = null) =>
+        new(new Problem(TypeFor(code), title, status, detail, code, errors?.ByField));
 
     public static string TypeFor(string code) => $"urn:blue:token-api:problem:{code}";
 
-    public static ApiProblem ValidationFailed(IReadOnlyDictionary<string, string[]> errors, string detail = "The request has invalid fields.") =>
+    public static ApiProblem ValidationFailed(FieldErrors errors, string detail = "The request has invalid fields.") =>
         Create(StatusCodes.Status400BadRequest, "validation_failed", "Validation failed", detail, errors);
 
     public static ApiProblem MalformedJson(string detail) =>
-        Create(StatusCodes.Status400BadRequest, "malformed_json", "Malformed JSON", detail, new Dictionary<string, string[]> { ["body"] = [detail] });
+        Create(StatusCodes.Status400BadRequest, "malformed_json", "Malformed JSON", detail, FieldErrors.Of("body", detail));
 
-    public static ApiProblem InvalidQuery(IReadOnlyDictionary<string, string[]> errors, string detail = "The query has invalid values.") =>
+    public static ApiProblem InvalidQuery(FieldErrors errors, string detail = "The query has invalid values.") =>
         Create(StatusCodes.Status400BadRequest, "invalid_query", "Invalid query", detail, errors);
 
     public static ApiProblem Unauthenticated(string detail) =>
@@ -58,15 +58,19 @@ internal static class Problems
         Create(StatusCodes.Status500InternalServerError, "internal_error", "Internal error",
             "The service could not complete the request. It has been logged; retrying may help.");
 
-    /// <summary>The problem for a domain failure.</summary>
-    public static ApiProblem From(Failure failure) => failure.Kind switch
+    /// <summary>The problem for a domain failure, with Core's field errors where it gave them.</summary>
+    public static ApiProblem From(Failure failure)
     {
-        FailureKind.Validation => ValidationFailed(failure.Errors ?? new Dictionary<string, string[]>(), failure.Detail),
-        FailureKind.InvalidQuery => InvalidQuery(failure.Errors ?? new Dictionary<string, string[]>(), failure.Detail),
-        FailureKind.NotFound => NotFound(failure.Detail),
-        FailureKind.NameTaken => Create(StatusCodes.Status409Conflict, "name_taken", "Name taken", failure.Detail, failure.Errors),
-        FailureKind.ClientLimitReached => Create(StatusCodes.Status409Conflict, "client_limit_reached", "Client limit reached", failure.Detail),
-        FailureKind.PreconditionFailed => Create(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed", failure.Detail),
-        _ => InternalError(),
-    };
+        FieldErrors? errors = FieldErrors.From(failure.Errors);
+        return failure.Kind switch
+        {
+            FailureKind.Validation => ValidationFailed(errors ?? new FieldErrors(), failure.Detail),
+            FailureKind.InvalidQuery => InvalidQuery(errors ?? new FieldErrors(), failure.Detail),
+            FailureKind.NotFound => NotFound(failure.Detail),
+            FailureKind.NameTaken => Create(StatusCodes.Status409Conflict, "name_taken", "Name taken", failure.Detail, errors),
+            FailureKind.ClientLimitReached => Create(StatusCodes.Status409Conflict, "client_limit_reached", "Client limit reached", failure.Detail),
+            FailureKind.PreconditionFailed => Create(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed", failure.Detail),
+            _ => InternalError(),
+        };
+    }
 }
