@@ -5,9 +5,10 @@ namespace BlueTokens.LocalHost;
 
 /// <summary>
 /// Maps each HTTP function to its route under the host.json route prefix, and runs its result as the worker's
-/// ASP.NET Core integration does: an <see cref="IResult"/> is executed on the request's context.
+/// ASP.NET Core integration does: an <see cref="IResult"/> is executed on the request's context, and an exception
+/// the function did not handle is the worker's <see cref="LastResort"/> answer.
 /// </summary>
-internal static partial class HttpFunctionEndpoints
+internal static class HttpFunctionEndpoints
 {
     public static void MapHttpFunctions(this WebApplication app, FunctionCatalog catalog, string routePrefix)
     {
@@ -32,8 +33,7 @@ internal static partial class HttpFunctionEndpoints
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BlueTokens.LocalHost.Functions");
-            LogUnhandled(logger, e, function.Name);
-            result = Problems.InternalError();
+            result = LastResort.Handle(logger, e, function.Name);
         }
 
         switch (result)
@@ -47,7 +47,4 @@ internal static partial class HttpFunctionEndpoints
                 throw new NotSupportedException($"Function {function.Name} returned {result.GetType().Name}; functions return an IResult.");
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Function {FunctionName} failed")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string functionName);
 }
