@@ -1,3 +1,5 @@
+using BlueTokens.Functions;
+
 namespace BlueTokens.LocalHost;
 
 /// <summary>

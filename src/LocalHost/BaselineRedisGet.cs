@@ -1,7 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using BlueTokens.Core.Caching;
 using BlueTokens.Functions.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using StackExchange.Redis;
 
 namespace BlueTokens.LocalHost;
 
@@ -17,20 +19,20 @@ internal sealed class BaselineRedisGet(RedisConnection redis)
     public const string EnableSetting = "LocalHost:Benchmark";
 
     [Function(nameof(BaselineRedisGet))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<ApiJson<BaselineResponse>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "bench/redis-get")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         string? authorization = request.Headers.Authorization;
         string key = authorization is { Length: > 7 } ? "blue:bench:" + authorization[7..] : "blue:bench:baseline";
-        StackExchange.Redis.IDatabase database = await redis.GetDatabaseAsync();
-        StackExchange.Redis.RedisValue value = await database.StringGetAsync(key);
-        return new JsonResult<BaselineResponse>(StatusCodes.Status200OK, new BaselineResponse(!value.IsNull), BaselineJson.Default.BaselineResponse);
+        IDatabase database = await redis.GetDatabaseAsync();
+        RedisValue value = await database.StringGetAsync(key);
+        return ApiJson.Ok(new BaselineResponse(!value.IsNull), BaselineJson.Default.BaselineResponse);
     }
 }
 
 internal sealed record BaselineResponse(bool Found);
 
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(BaselineResponse))]
-internal sealed partial class BaselineJson : System.Text.Json.Serialization.JsonSerializerContext;
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(BaselineResponse))]
+internal sealed partial class BaselineJson : JsonSerializerContext;

@@ -1,22 +1,12 @@
 using System.Reflection;
-using Microsoft.Azure.Functions.Worker;
+using BlueTokens.Functions;
 
 namespace BlueTokens.LocalHost;
 
-/// <summary>A function found by its <c>[Function]</c> attribute: what the Functions host would index.</summary>
-internal abstract record FunctionDescriptor(string Name, Type DeclaringType, MethodInfo Method);
-
-/// <summary>An HTTP-triggered function; <see cref="Methods"/> is empty where the trigger accepts every verb.</summary>
-internal sealed record HttpFunction(string Name, Type DeclaringType, MethodInfo Method, IReadOnlyList<string> Methods, string Route)
-    : FunctionDescriptor(Name, DeclaringType, Method);
-
-/// <summary>A timer-triggered function, with its NCRONTAB schedule as written (it may name a setting as %Name%).</summary>
-internal sealed record TimerFunction(string Name, Type DeclaringType, MethodInfo Method, string Schedule, bool RunOnStartup)
-    : FunctionDescriptor(Name, DeclaringType, Method);
-
 /// <summary>
-/// Every function of the given assemblies, read from the same attributes the Functions SDK reads to write
-/// <c>functions.metadata</c>, so that LocalHost serves exactly what the Functions host would.
+/// The functions LocalHost serves: every function of the given assemblies as <see cref="FunctionIndex"/> reads
+/// them (the attributes the Functions SDK reads to write <c>functions.metadata</c>), so that LocalHost serves
+/// exactly what the Functions host would. It refuses to start with one it could not serve as that host does.
 /// </summary>
 internal sealed class FunctionCatalog
 {
@@ -27,13 +17,7 @@ internal sealed class FunctionCatalog
 
     public FunctionCatalog(IEnumerable<Type> types)
     {
-        var functions = new List<FunctionDescriptor>();
-        foreach (MethodInfo method in types.SelectMany(FunctionMethods))
-        {
-            functions.Add(Describe(method));
-        }
-
-        Functions = functions;
+        Functions = FunctionIndex.Read(types).Select(Servable).ToList();
     }
 
     public IReadOnlyList<FunctionDescriptor> Functions { get; }
@@ -45,33 +29,11 @@ internal sealed class FunctionCatalog
     public FunctionDescriptor? Find(string name) =>
         Functions.FirstOrDefault(function => string.Equals(function.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private static IEnumerable<MethodInfo> FunctionMethods(Type type) =>
-        type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
-            .Where(method => method.GetCustomAttribute<FunctionAttribute>() is not null);
-
-    private static FunctionDescriptor Describe(MethodInfo method)
+    private static FunctionDescriptor Servable(FunctionDescriptor function) => function switch
     {
-        string name = method.GetCustomAttribute<FunctionAttribute>()!.Name;
-        Type type = method.DeclaringType!;
-        foreach (ParameterInfo parameter in method.GetParameters())
-        {
-            if (parameter.GetCustomAttribute<HttpTriggerAttribute>() is { } http)
-            {
-                if (parameter.ParameterType != typeof(HttpRequest))
-                {
-                    throw new NotSupportedException($"Function {name}: LocalHost binds HTTP triggers to HttpRequest only, not {parameter.ParameterType.Name}.");
-                }
-
-                string[] methods = (http.Methods ?? []).Select(verb => verb.ToUpperInvariant()).ToArray();
-                return new HttpFunction(name, type, method, methods, http.Route ?? name);
-            }
-
-            if (parameter.GetCustomAttribute<TimerTriggerAttribute>() is { } timer)
-            {
-                return new TimerFunction(name, type, method, timer.Schedule, timer.RunOnStartup);
-            }
-        }
-
-        throw new NotSupportedException($"Function {name} has a trigger LocalHost does not serve (HTTP and timer only).");
-    }
+        HttpFunction http when http.Trigger.ParameterType != typeof(HttpRequest) => throw new NotSupportedException(
+            $"Function {function.Name}: LocalHost binds HTTP triggers to HttpRequest only, not {http.Trigger.ParameterType.Name}."),
+        HttpFunction or TimerFunction => function,
+        _ => throw new NotSupportedException($"Function {function.Name} has a trigger LocalHost does not serve (HTTP and timer only)."),
+    };
 }

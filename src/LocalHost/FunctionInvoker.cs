@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
+using BlueTokens.Functions;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.LocalHost;
@@ -28,7 +30,7 @@ internal static class FunctionInvoker
 
     private static async Task<object?> InvokeAsync(FunctionDescriptor function, IServiceProvider services, Func<Plan, ParameterInfo, object?> bind)
     {
-        Plan plan = Plans.GetOrAdd(function.Method, static (method, type) => Plan.Of(method, type), function.DeclaringType);
+        Plan plan = Plans.GetOrAdd(function.Method, static (_, function) => Plan.Of(function), function);
         object? instance = plan.Create?.Invoke(services, null);
         try
         {
@@ -45,7 +47,7 @@ internal static class FunctionInvoker
             }
             catch (TargetInvocationException e) when (e.InnerException is not null)
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                ExceptionDispatchInfo.Throw(e.InnerException);
                 throw;
             }
 
@@ -126,15 +128,11 @@ internal static class FunctionInvoker
 
         public ObjectFactory? Create => create;
 
-        public bool IsTrigger(ParameterInfo parameter) => ReferenceEquals(parameter, trigger);
+        public bool IsTrigger(ParameterInfo parameter) => parameter.Position == trigger?.Position;
 
-        public static Plan Of(MethodInfo method, Type declaringType)
-        {
-            ParameterInfo[] parameters = method.GetParameters();
-            return new Plan(
-                parameters,
-                parameters.FirstOrDefault(parameter => parameter.GetCustomAttribute<HttpTriggerAttribute>() is not null),
-                method.IsStatic ? null : ActivatorUtilities.CreateFactory(declaringType, Type.EmptyTypes));
-        }
+        public static Plan Of(FunctionDescriptor function) => new(
+            function.Method.GetParameters(),
+            (function as HttpFunction)?.Trigger,
+            function.Method.IsStatic ? null : ActivatorUtilities.CreateFactory(function.DeclaringType, Type.EmptyTypes));
     }
 }

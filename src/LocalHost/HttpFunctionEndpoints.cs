@@ -1,16 +1,15 @@
+using BlueTokens.Functions;
 using BlueTokens.Functions.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
 
 namespace BlueTokens.LocalHost;
 
-/// <summary>Maps each HTTP function to its route under the host.json route prefix, and runs its result as the worker does.</summary>
-internal static partial class HttpFunctionEndpoints
+/// <summary>
+/// Maps each HTTP function to its route under the host.json route prefix, and runs its result as the worker's
+/// ASP.NET Core integration does: an <see cref="IResult"/> is executed on the request's context, and an exception
+/// the function did not handle is the worker's <see cref="LastResort"/> answer.
+/// </summary>
+internal static class HttpFunctionEndpoints
 {
-    // The action results only need a context to write to; a descriptor made per request costs a Guid.NewGuid (a
-    // getrandom call) each time, which the profile showed at 1.5 % of the machine.
-    private static readonly ActionDescriptor NoAction = new();
-
     public static void MapHttpFunctions(this WebApplication app, FunctionCatalog catalog, string routePrefix)
     {
         foreach (HttpFunction function in catalog.Http)
@@ -34,22 +33,18 @@ internal static partial class HttpFunctionEndpoints
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("BlueTokens.LocalHost.Functions");
-            LogUnhandled(logger, e, function.Name);
-            result = Problems.InternalError();
+            result = LastResort.Handle(logger, e, function.Name);
         }
 
         switch (result)
         {
-            case IActionResult actionResult:
-                await actionResult.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), NoAction));
+            case IResult httpResult:
+                await httpResult.ExecuteAsync(context);
                 break;
             case null:
                 break;
             default:
-                throw new NotSupportedException($"Function {function.Name} returned {result.GetType().Name}; functions return IActionResult.");
+                throw new NotSupportedException($"Function {function.Name} returned {result.GetType().Name}; functions return an IResult.");
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Function {FunctionName} failed")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string functionName);
 }

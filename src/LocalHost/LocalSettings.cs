@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Memory;
 
 namespace BlueTokens.LocalHost;
 
@@ -28,10 +30,10 @@ internal static class LocalSettings
     /// <summary>Puts the settings just below the environment variables, so that an environment variable wins.</summary>
     public static void AddBelowEnvironment(IConfigurationBuilder configuration, IReadOnlyDictionary<string, string?> values)
     {
-        var source = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = values };
+        var source = new MemoryConfigurationSource { InitialData = values };
         int environment = configuration.Sources
             .Select((existing, index) => (existing, index))
-            .FirstOrDefault(pair => pair.existing is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource)
+            .FirstOrDefault(pair => pair.existing is EnvironmentVariablesConfigurationSource)
             .index;
         configuration.Sources.Insert(environment, source);
     }

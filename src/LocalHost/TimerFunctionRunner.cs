@@ -1,3 +1,4 @@
+using BlueTokens.Functions;
 using Cronos;
 using Microsoft.Azure.Functions.Worker;
 

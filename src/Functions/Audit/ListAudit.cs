@@ -4,7 +4,7 @@ using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Audit;
@@ -13,14 +13,14 @@ namespace BlueTokens.Functions.Audit;
 internal sealed class ListAudit(AdminAuthenticator authenticator, AuditLog audit)
 {
     [Function(nameof(ListAudit))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<AuditListResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
         var query = new QueryReader(request);
@@ -28,7 +28,7 @@ internal sealed class ListAudit(AdminAuthenticator authenticator, AuditLog audit
         string? clientId = query.Single("clientId");
         if (clientId is { Length: 0 or > 64 })
         {
-            query.Fail("clientId", "clientId must be 1 to 64 characters.");
+            query.Errors.Add("clientId", "clientId must be 1 to 64 characters.");
         }
 
         if (query.HasErrors)
@@ -36,13 +36,13 @@ internal sealed class ListAudit(AdminAuthenticator authenticator, AuditLog audit
             return Problems.InvalidQuery(query.Errors);
         }
 
-        Outcome<AuditPage> outcome = await audit.ListAsync(call.Admin!, clientId, page, cancellationToken);
+        Outcome<AuditPage> outcome = await audit.ListAsync(admin, clientId, page, cancellationToken);
         if (outcome.Failure is { } failure)
         {
             return Problems.From(failure);
         }
 
         var items = outcome.Value!.Items.Select(AuditEventResponse.From).ToList();
-        return new JsonResult<AuditListResponse>(200, new AuditListResponse(items, outcome.Value.ContinuationToken), ApiJsonContext.Default.AuditListResponse);
+        return ApiJson.Ok(new AuditListResponse(items, outcome.Value.ContinuationToken), ApiJsonContext.Default.AuditListResponse);
     }
 }

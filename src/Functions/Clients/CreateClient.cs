@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -13,31 +13,29 @@ internal sealed class CreateClient(AdminAuthenticator authenticator, ClientServi
     private static readonly string[] Fields = ["name", "role", "expiresInDays", "expiresAt"];
 
     [Function(nameof(CreateClient))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<IssuedTokenResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
-        BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: true, cancellationToken);
-        if (read.Rejection is not null)
+        ProblemOr<JsonBody> read = await AdminRequests.ReadJsonAsync(request, Fields, required: true, cancellationToken);
+        if (!read.TryGet(out JsonBody? body, out problem))
         {
-            return read.Rejection;
+            return problem;
         }
 
-        JsonBody body = read.Body!;
         var command = new CreateClientCommand(body.String("name"), body.String("role"), body.Integer("expiresInDays"), body.Timestamp("expiresAt"));
         if (body.HasErrors)
         {
             return Problems.ValidationFailed(body.Errors);
         }
 
-        Outcome<IssuedToken> outcome = await clients.CreateAsync(call.Admin!, command, cancellationToken);
-        string? location = outcome.Value is { } issued ? $"{request.PathBase}{request.Path.Value?.TrimEnd('/')}/{issued.Client.Id}" : null;
-        return ClientResults.Issued(outcome, time.GetUtcNow(), StatusCodes.Status201Created, location);
+        Outcome<IssuedToken> outcome = await clients.CreateAsync(admin, command, cancellationToken);
+        return ClientResults.Created(outcome, time.GetUtcNow(), request);
     }
 }

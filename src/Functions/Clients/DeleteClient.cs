@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -11,19 +11,19 @@ namespace BlueTokens.Functions.Clients;
 internal sealed class DeleteClient(AdminAuthenticator authenticator, ClientService clients)
 {
     [Function(nameof(DeleteClient))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<NoContent, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "clients/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
         IfMatch ifMatch = IfMatch.Parse(request.Headers.IfMatch);
-        Outcome<bool> outcome = await clients.DeleteAsync(call.Admin!, id, ifMatch, cancellationToken);
-        return outcome.Failure is { } failure ? Problems.From(failure) : new StatusResult(StatusCodes.Status204NoContent);
+        Outcome<bool> outcome = await clients.DeleteAsync(admin, id, ifMatch, cancellationToken);
+        return outcome.Failure is { } failure ? Problems.From(failure) : TypedResults.NoContent();
     }
 }

@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -11,18 +11,18 @@ namespace BlueTokens.Functions.Clients;
 internal sealed class DisableClient(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
 {
     [Function(nameof(DisableClient))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<ClientResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients/{id}/disable")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
         IfMatch ifMatch = IfMatch.Parse(request.Headers.IfMatch);
-        return ClientResults.Client(await clients.SetDisabledAsync(call.Admin!, id, disabled: true, ifMatch, cancellationToken), time.GetUtcNow());
+        return ClientResults.Client(await clients.SetDisabledAsync(admin, id, disabled: true, ifMatch, cancellationToken), time.GetUtcNow());
     }
 }

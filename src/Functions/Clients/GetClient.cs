@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -11,17 +11,17 @@ namespace BlueTokens.Functions.Clients;
 internal sealed class GetClient(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
 {
     [Function(nameof(GetClient))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<ClientResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
-        return ClientResults.Client(await clients.GetAsync(call.Admin!, id, cancellationToken), time.GetUtcNow());
+        return ClientResults.Client(await clients.GetAsync(admin, id, cancellationToken), time.GetUtcNow());
     }
 }

@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -11,14 +11,14 @@ namespace BlueTokens.Functions.Clients;
 internal sealed class ListClients(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
 {
     [Function(nameof(ListClients))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<ClientListResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
         var query = new QueryReader(request);
@@ -32,7 +32,7 @@ internal sealed class ListClients(AdminAuthenticator authenticator, ClientServic
             }
             else
             {
-                query.Fail("status", "status must be active, disabled or expired.");
+                query.Errors.Add("status", "status must be active, disabled or expired.");
             }
         }
 
@@ -41,7 +41,7 @@ internal sealed class ListClients(AdminAuthenticator authenticator, ClientServic
             return Problems.InvalidQuery(query.Errors);
         }
 
-        Outcome<ClientPage> outcome = await clients.ListAsync(call.Admin!, status, page, cancellationToken);
+        Outcome<ClientPage> outcome = await clients.ListAsync(admin, status, page, cancellationToken);
         if (outcome.Failure is { } failure)
         {
             return Problems.From(failure);
@@ -49,6 +49,6 @@ internal sealed class ListClients(AdminAuthenticator authenticator, ClientServic
 
         DateTimeOffset now = time.GetUtcNow();
         var items = outcome.Value!.Items.Select(client => ClientResponse.From(client, now)).ToList();
-        return new JsonResult<ClientListResponse>(200, new ClientListResponse(items, outcome.Value.ContinuationToken), ApiJsonContext.Default.ClientListResponse);
+        return ApiJson.Ok(new ClientListResponse(items, outcome.Value.ContinuationToken), ApiJsonContext.Default.ClientListResponse);
     }
 }

@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -16,15 +16,15 @@ internal sealed class RegenerateToken(AdminAuthenticator authenticator, ClientSe
     private static readonly string[] Fields = ["expiresInDays", "expiresAt", "gracePeriodMinutes"];
 
     [Function(nameof(RegenerateToken))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<IssuedTokenResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients/{id}/token/regenerate")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
         if (!ClientIds.IsWellFormed(id))
@@ -32,13 +32,12 @@ internal sealed class RegenerateToken(AdminAuthenticator authenticator, ClientSe
             return Problems.From(Failure.NotFound(id)); // before the body: no client, nothing to validate against
         }
 
-        BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
-        if (read.Rejection is not null)
+        ProblemOr<JsonBody> read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
+        if (!read.TryGet(out JsonBody? body, out problem))
         {
-            return read.Rejection;
+            return problem;
         }
 
-        JsonBody body = read.Body!;
         var command = new RegenerateTokenCommand(body.Integer("expiresInDays"), body.Timestamp("expiresAt"), body.Integer("gracePeriodMinutes"));
         if (body.HasErrors)
         {
@@ -46,7 +45,7 @@ internal sealed class RegenerateToken(AdminAuthenticator authenticator, ClientSe
         }
 
         IfMatch ifMatch = IfMatch.Parse(request.Headers.IfMatch);
-        Outcome<IssuedToken> outcome = await clients.RegenerateAsync(call.Admin!, id, command, ifMatch, cancellationToken);
-        return ClientResults.Issued(outcome, time.GetUtcNow(), StatusCodes.Status200OK);
+        Outcome<IssuedToken> outcome = await clients.RegenerateAsync(admin, id, command, ifMatch, cancellationToken);
+        return ClientResults.Regenerated(outcome, time.GetUtcNow());
     }
 }

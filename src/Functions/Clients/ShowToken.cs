@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -11,24 +11,24 @@ namespace BlueTokens.Functions.Clients;
 internal sealed class ShowToken(AdminAuthenticator authenticator, ClientService clients)
 {
     [Function(nameof(ShowToken))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<TokenResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients/{id}/token")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
-        Outcome<string> outcome = await clients.ShowTokenAsync(call.Admin!, id, cancellationToken);
+        Outcome<string> outcome = await clients.ShowTokenAsync(admin, id, cancellationToken);
         if (outcome.Failure is { } failure)
         {
             return Problems.From(failure);
         }
 
-        return new JsonResult<TokenResponse>(200, new TokenResponse(outcome.Value!), ApiJsonContext.Default.TokenResponse)
+        return ApiJson.Ok(new TokenResponse(outcome.Value!), ApiJsonContext.Default.TokenResponse)
             .WithHeader("Cache-Control", "no-store");
     }
 }

@@ -2,7 +2,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Clients;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
@@ -13,15 +13,15 @@ internal sealed class UpdateClient(AdminAuthenticator authenticator, ClientServi
     private static readonly string[] Fields = ["name", "role"];
 
     [Function(nameof(UpdateClient))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<ClientResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "clients/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
-        AdminCall call = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
-        if (call.Rejection is not null)
+        ProblemOr<Admin> caller = await authenticator.AuthenticateRequestAsync(request, cancellationToken);
+        if (!caller.TryGet(out Admin? admin, out ApiProblem? problem))
         {
-            return call.Rejection;
+            return problem;
         }
 
         if (!ClientIds.IsWellFormed(id))
@@ -29,13 +29,12 @@ internal sealed class UpdateClient(AdminAuthenticator authenticator, ClientServi
             return Problems.From(Failure.NotFound(id)); // before the body: no client, nothing to validate against
         }
 
-        BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: true, cancellationToken);
-        if (read.Rejection is not null)
+        ProblemOr<JsonBody> read = await AdminRequests.ReadJsonAsync(request, Fields, required: true, cancellationToken);
+        if (!read.TryGet(out JsonBody? body, out problem))
         {
-            return read.Rejection;
+            return problem;
         }
 
-        JsonBody body = read.Body!;
         var command = new UpdateClientCommand(body.String("name"), body.String("role"));
         if (body.HasErrors)
         {
@@ -43,6 +42,6 @@ internal sealed class UpdateClient(AdminAuthenticator authenticator, ClientServi
         }
 
         IfMatch ifMatch = IfMatch.Parse(request.Headers.IfMatch);
-        return ClientResults.Client(await clients.UpdateAsync(call.Admin!, id, command, ifMatch, cancellationToken), time.GetUtcNow());
+        return ClientResults.Client(await clients.UpdateAsync(admin, id, command, ifMatch, cancellationToken), time.GetUtcNow());
     }
 }

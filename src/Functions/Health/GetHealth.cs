@@ -1,7 +1,6 @@
 using BlueTokens.Core.Health;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Health;
@@ -10,7 +9,7 @@ namespace BlueTokens.Functions.Health;
 internal sealed class GetHealth(HealthService health)
 {
     [Function(nameof(GetHealth))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<ApiJson<HealthResponse>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -19,7 +18,7 @@ internal sealed class GetHealth(HealthService health)
             check => check.Key,
             check => new HealthCheckResponse(check.Value.Healthy ? "healthy" : "unhealthy", check.Value.DurationMs, check.Value.Error));
         int status = report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        return new JsonResult<HealthResponse>(status, new HealthResponse(report.Healthy ? "healthy" : "degraded", checks), ApiJsonContext.Default.HealthResponse)
+        return ApiJson.WithStatus(status, new HealthResponse(report.Healthy ? "healthy" : "degraded", checks), ApiJsonContext.Default.HealthResponse)
             .WithHeader("Cache-Control", "no-store");
     }
 }

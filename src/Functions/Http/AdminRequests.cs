@@ -1,15 +1,9 @@
 using System.Text.Json;
 using BlueTokens.Core.Auth;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 
 namespace BlueTokens.Functions.Http;
-
-/// <summary>An authenticated administrator, or the response that refuses the call.</summary>
-internal readonly record struct AdminCall(Admin? Admin, IActionResult? Rejection);
-
-/// <summary>A parsed body, or the response that refuses it.</summary>
-internal readonly record struct BodyRead(JsonBody? Body, IActionResult? Rejection);
 
 /// <summary>
 /// What every management function does before it calls Core: authenticate the admin's JWT and read the JSON
@@ -19,23 +13,23 @@ internal static class AdminRequests
 {
     public const int MaxBodyBytes = 64 * 1024;
 
-    public static async Task<AdminCall> AuthenticateRequestAsync(this AdminAuthenticator authenticator, HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<ProblemOr<Admin>> AuthenticateRequestAsync(this AdminAuthenticator authenticator, HttpRequest request, CancellationToken cancellationToken)
     {
         AuthenticationResult result = await authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), cancellationToken);
         return result.Status switch
         {
-            AuthenticationStatus.Authenticated => new AdminCall(result.Admin, null),
-            AuthenticationStatus.Forbidden => new AdminCall(null, Problems.Forbidden(result.Failure ?? "The caller lacks the admin role.")),
-            _ => new AdminCall(null, Problems.Unauthenticated(result.Failure ?? "A valid bearer token is required.")),
+            AuthenticationStatus.Authenticated => result.Admin!,
+            AuthenticationStatus.Forbidden => Problems.Forbidden(result.Failure ?? "The caller lacks the admin role."),
+            _ => Problems.Unauthenticated(result.Failure ?? "A valid bearer token is required."),
         };
     }
 
     /// <summary>Reads the body as a JSON object; an empty body is an empty object where <paramref name="required"/> is false.</summary>
-    public static async Task<BodyRead> ReadJsonAsync(HttpRequest request, IReadOnlyCollection<string> knownFields, bool required, CancellationToken cancellationToken)
+    public static async Task<ProblemOr<JsonBody>> ReadJsonAsync(HttpRequest request, IReadOnlyCollection<string> knownFields, bool required, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
-            return new BodyRead(null, Problems.PayloadTooLarge(MaxBodyBytes));
+            return Problems.PayloadTooLarge(MaxBodyBytes);
         }
 
         byte[] buffer = new byte[MaxBodyBytes + 1];
@@ -53,19 +47,19 @@ internal static class AdminRequests
 
         if (length > MaxBodyBytes)
         {
-            return new BodyRead(null, Problems.PayloadTooLarge(MaxBodyBytes));
+            return Problems.PayloadTooLarge(MaxBodyBytes);
         }
 
         if (length == 0)
         {
             return required
-                ? new BodyRead(null, Problems.MalformedJson("A JSON object body is required."))
-                : new BodyRead(new JsonBody(EmptyObject.RootElement, knownFields), null);
+                ? Problems.MalformedJson("A JSON object body is required.")
+                : new JsonBody(EmptyObject.RootElement, knownFields);
         }
 
         if (!IsJson(request.ContentType))
         {
-            return new BodyRead(null, Problems.UnsupportedMediaType());
+            return Problems.UnsupportedMediaType();
         }
 
         try
@@ -73,17 +67,17 @@ internal static class AdminRequests
             using JsonDocument document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return new BodyRead(null, Problems.ValidationFailed(
-                    new Dictionary<string, string[]> { ["body"] = ["The body must be a JSON object."] }, "The body must be a JSON object."));
+                const string NotAnObject = "The body must be a JSON object.";
+                return Problems.ValidationFailed(FieldErrors.Of("body", NotAnObject), NotAnObject);
             }
 
             // Cloned: the document's pooled memory is returned when it is disposed here.
-            return new BodyRead(new JsonBody(document.RootElement.Clone(), knownFields), null);
+            return new JsonBody(document.RootElement.Clone(), knownFields);
         }
         catch (JsonException)
         {
             // The parser's message is not echoed: it can quote the body.
-            return new BodyRead(null, Problems.MalformedJson("The body is not well-formed JSON."));
+            return Problems.MalformedJson("The body is not well-formed JSON.");
         }
     }
 
@@ -91,7 +85,7 @@ internal static class AdminRequests
 
     private static bool IsJson(string? contentType)
     {
-        if (string.IsNullOrEmpty(contentType) || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media))
+        if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
         {
             return false;
         }

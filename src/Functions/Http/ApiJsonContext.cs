@@ -4,6 +4,7 @@ using BlueTokens.Core.Json;
 using BlueTokens.Functions.Clients;
 using BlueTokens.Functions.Health;
 using BlueTokens.Functions.Validation;
+using BlueTokens.Functions.Web;
 
 namespace BlueTokens.Functions.Http;
 
@@ -11,7 +12,7 @@ namespace BlueTokens.Functions.Http;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never, Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(Problem))]
 [JsonSerializable(typeof(HealthResponse))]
-[JsonSerializable(typeof(BlueTokens.Functions.Web.WebConfig))]
+[JsonSerializable(typeof(WebConfig))]
 [JsonSerializable(typeof(ClientResponse))]
 [JsonSerializable(typeof(IssuedTokenResponse))]
 [JsonSerializable(typeof(TokenResponse))]

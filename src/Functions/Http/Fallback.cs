@@ -1,6 +1,4 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
@@ -16,10 +14,10 @@ internal sealed class Fallback
 {
     private static readonly string[] Verbs = ["get", "post", "put", "patch", "delete"];
 
-    private static readonly Lazy<List<(TemplateMatcher Matcher, string[] Verbs)>> Routes = new(ReadRoutes);
+    private static readonly Lazy<List<(TemplateMatcher Matcher, IReadOnlyList<string> Verbs)>> Routes = new(ReadRoutes);
 
     [Function(nameof(Fallback))]
-    public static IActionResult Run(
+    public static ApiProblem Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "{*path}")] HttpRequest request,
         string? path)
     {
@@ -35,14 +33,10 @@ internal sealed class Fallback
             : Problems.NotFound($"No resource at {request.Path}. The API is described in API.md.");
     }
 
-    private static List<(TemplateMatcher, string[])> ReadRoutes() =>
-        typeof(Fallback).Assembly.GetTypes()
-            .SelectMany(type => type.GetMethods())
-            .Where(method => method.GetCustomAttribute<FunctionAttribute>()?.Name != nameof(Fallback))
-            .SelectMany(method => method.GetParameters())
-            .Select(parameter => parameter.GetCustomAttribute<HttpTriggerAttribute>())
-            .OfType<HttpTriggerAttribute>()
-            .Where(trigger => trigger.Route is not null)
-            .Select(trigger => (new TemplateMatcher(TemplateParser.Parse(trigger.Route!), new RouteValueDictionary()), trigger.Methods ?? Verbs))
+    private static List<(TemplateMatcher, IReadOnlyList<string>)> ReadRoutes() =>
+        FunctionIndex.Read(typeof(Fallback).Assembly.GetTypes())
+            .OfType<HttpFunction>()
+            .Where(function => function.Name != nameof(Fallback))
+            .Select(function => (new TemplateMatcher(TemplateParser.Parse(function.Route), new RouteValueDictionary()), function.Methods.Count > 0 ? function.Methods : Verbs))
             .ToList();
 }

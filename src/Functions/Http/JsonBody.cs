@@ -11,7 +11,6 @@ namespace BlueTokens.Functions.Http;
 internal sealed class JsonBody
 {
     private readonly JsonElement _root;
-    private readonly Dictionary<string, string[]> _errors = [];
 
     public JsonBody(JsonElement root, IReadOnlyCollection<string> knownFields)
     {
@@ -20,14 +19,14 @@ internal sealed class JsonBody
         {
             if (!knownFields.Contains(property.Name))
             {
-                Fail(property.Name, $"Unknown field; this request takes {string.Join(", ", knownFields)}.");
+                Errors.Add(property.Name, $"Unknown field; this request takes {string.Join(", ", knownFields)}.");
             }
         }
     }
 
-    public IReadOnlyDictionary<string, string[]> Errors => _errors;
+    public FieldErrors Errors { get; } = new();
 
-    public bool HasErrors => _errors.Count > 0;
+    public bool HasErrors => !Errors.IsEmpty;
 
     public string? String(string name)
     {
@@ -38,7 +37,7 @@ internal sealed class JsonBody
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            Fail(name, "Must be a string.");
+            Errors.Add(name, "Must be a string.");
             return null;
         }
 
@@ -54,7 +53,7 @@ internal sealed class JsonBody
 
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int number))
         {
-            Fail(name, "Must be a whole number.");
+            Errors.Add(name, "Must be a whole number.");
             return null;
         }
 
@@ -77,13 +76,10 @@ internal sealed class JsonBody
             return at;
         }
 
-        Fail(name, "Must be an ISO 8601 timestamp with a zone, such as 2027-02-26T10:00:00Z.");
+        Errors.Add(name, "Must be an ISO 8601 timestamp with a zone, such as 2027-02-26T10:00:00Z.");
         return null;
     }
 
     private bool TryGet(string name, out JsonElement value) =>
         _root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
-
-    private void Fail(string name, string message) =>
-        _errors[name] = [.. _errors.GetValueOrDefault(name, []), message];
 }

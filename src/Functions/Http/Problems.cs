@@ -1,3 +1,4 @@
+using System.Globalization;
 using BlueTokens.Core.Clients;
 using Microsoft.AspNetCore.Http;
 
@@ -6,68 +7,70 @@ namespace BlueTokens.Functions.Http;
 /// <summary>The contract's problem responses (API.md, "Error codes"), one factory per code.</summary>
 internal static class Problems
 {
-    public const string ContentType = "application/problem+json";
-
-    public static JsonResult<Problem> Create(int status, string code, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null) =>
-        new(status, new Problem(TypeFor(code), title, status, detail, code, errors), ApiJsonContext.Default.Problem, ContentType);
+    public static ApiProblem Create(int status, string code, string title, string detail, FieldErrors? errors = null) =>
+        new(new Problem(TypeFor(code), title, status, detail, code, errors?.ByField));
 
     public static string TypeFor(string code) => $"urn:blue:token-api:problem:{code}";
 
-    public static JsonResult<Problem> ValidationFailed(IReadOnlyDictionary<string, string[]> errors, string detail = "The request has invalid fields.") =>
+    public static ApiProblem ValidationFailed(FieldErrors errors, string detail = "The request has invalid fields.") =>
         Create(StatusCodes.Status400BadRequest, "validation_failed", "Validation failed", detail, errors);
 
-    public static JsonResult<Problem> MalformedJson(string detail) =>
-        Create(StatusCodes.Status400BadRequest, "malformed_json", "Malformed JSON", detail, new Dictionary<string, string[]> { ["body"] = [detail] });
+    public static ApiProblem MalformedJson(string detail) =>
+        Create(StatusCodes.Status400BadRequest, "malformed_json", "Malformed JSON", detail, FieldErrors.Of("body", detail));
 
-    public static JsonResult<Problem> InvalidQuery(IReadOnlyDictionary<string, string[]> errors, string detail = "The query has invalid values.") =>
+    public static ApiProblem InvalidQuery(FieldErrors errors, string detail = "The query has invalid values.") =>
         Create(StatusCodes.Status400BadRequest, "invalid_query", "Invalid query", detail, errors);
 
-    public static JsonResult<Problem> Unauthenticated(string detail) =>
+    public static ApiProblem Unauthenticated(string detail) =>
         Create(StatusCodes.Status401Unauthorized, "unauthenticated", "Unauthenticated", detail)
             .WithHeader("WWW-Authenticate", "Bearer");
 
-    public static JsonResult<Problem> Forbidden(string detail) =>
+    public static ApiProblem Forbidden(string detail) =>
         Create(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
 
-    public static JsonResult<Problem> NotFound(string detail) =>
+    public static ApiProblem NotFound(string detail) =>
         Create(StatusCodes.Status404NotFound, "not_found", "Not found", detail);
 
-    public static JsonResult<Problem> MethodNotAllowed(string method, IEnumerable<string> allowed) =>
+    public static ApiProblem MethodNotAllowed(string method, IEnumerable<string> allowed) =>
         Create(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "Method not allowed", $"{method} is not allowed here.")
             .WithHeader("Allow", string.Join(", ", allowed));
 
-    public static JsonResult<Problem> PayloadTooLarge(int limit) =>
+    public static ApiProblem PayloadTooLarge(int limit) =>
         Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large", $"The body is over {limit / 1024} KiB.");
 
-    public static JsonResult<Problem> UnsupportedMediaType() =>
+    public static ApiProblem UnsupportedMediaType() =>
         Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported media type", "Send the body as application/json.");
 
     /// <summary>A validate refusal: 401 with <c>invalid_token</c>, <c>disabled</c> or <c>expired</c>.</summary>
-    public static JsonResult<Problem> TokenRefused(string code, string detail) =>
+    public static ApiProblem TokenRefused(string code, string detail) =>
         Create(StatusCodes.Status401Unauthorized, code, "Token refused", detail)
             .WithHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
 
-    public static JsonResult<Problem> RateLimited(TimeSpan retryAfter)
+    public static ApiProblem RateLimited(TimeSpan retryAfter)
     {
         long seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         return Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many failed validations",
                 $"This source has spent its failure budget; retry in {seconds} s.")
-            .WithHeader("Retry-After", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithHeader("Retry-After", seconds.ToString(CultureInfo.InvariantCulture));
     }
 
-    public static JsonResult<Problem> InternalError() =>
+    public static ApiProblem InternalError() =>
         Create(StatusCodes.Status500InternalServerError, "internal_error", "Internal error",
             "The service could not complete the request. It has been logged; retrying may help.");
 
-    /// <summary>The problem for a domain failure.</summary>
-    public static JsonResult<Problem> From(Failure failure) => failure.Kind switch
+    /// <summary>The problem for a domain failure, with Core's field errors where it gave them.</summary>
+    public static ApiProblem From(Failure failure)
     {
-        FailureKind.Validation => ValidationFailed(failure.Errors ?? new Dictionary<string, string[]>(), failure.Detail),
-        FailureKind.InvalidQuery => InvalidQuery(failure.Errors ?? new Dictionary<string, string[]>(), failure.Detail),
-        FailureKind.NotFound => NotFound(failure.Detail),
-        FailureKind.NameTaken => Create(StatusCodes.Status409Conflict, "name_taken", "Name taken", failure.Detail, failure.Errors),
-        FailureKind.ClientLimitReached => Create(StatusCodes.Status409Conflict, "client_limit_reached", "Client limit reached", failure.Detail),
-        FailureKind.PreconditionFailed => Create(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed", failure.Detail),
-        _ => InternalError(),
-    };
+        FieldErrors? errors = FieldErrors.From(failure.Errors);
+        return failure.Kind switch
+        {
+            FailureKind.Validation => ValidationFailed(errors ?? new FieldErrors(), failure.Detail),
+            FailureKind.InvalidQuery => InvalidQuery(errors ?? new FieldErrors(), failure.Detail),
+            FailureKind.NotFound => NotFound(failure.Detail),
+            FailureKind.NameTaken => Create(StatusCodes.Status409Conflict, "name_taken", "Name taken", failure.Detail, errors),
+            FailureKind.ClientLimitReached => Create(StatusCodes.Status409Conflict, "client_limit_reached", "Client limit reached", failure.Detail),
+            FailureKind.PreconditionFailed => Create(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed", failure.Detail),
+            _ => InternalError(),
+        };
+    }
 }

@@ -7,11 +7,9 @@ namespace BlueTokens.Functions.Http;
 /// <summary>Reads query values with an error per parameter (400 <c>invalid_query</c>).</summary>
 internal sealed class QueryReader(HttpRequest request)
 {
-    private readonly Dictionary<string, string[]> _errors = [];
+    public FieldErrors Errors { get; } = new();
 
-    public IReadOnlyDictionary<string, string[]> Errors => _errors;
-
-    public bool HasErrors => _errors.Count > 0;
+    public bool HasErrors => !Errors.IsEmpty;
 
     /// <summary>One value or none; a parameter given twice is an error (which one would count?).</summary>
     public string? Single(string name)
@@ -23,7 +21,7 @@ internal sealed class QueryReader(HttpRequest request)
 
         if (values.Count > 1)
         {
-            Fail(name, "Give this parameter once.");
+            Errors.Add(name, "Give this parameter once.");
             return null;
         }
 
@@ -37,7 +35,7 @@ internal sealed class QueryReader(HttpRequest request)
         {
             if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > PageRequest.MaxPageSize)
             {
-                Fail("pageSize", $"pageSize must be a whole number from 1 to {PageRequest.MaxPageSize}.");
+                Errors.Add("pageSize", $"pageSize must be a whole number from 1 to {PageRequest.MaxPageSize}.");
                 size = PageRequest.DefaultPageSize;
             }
         }
@@ -45,12 +43,9 @@ internal sealed class QueryReader(HttpRequest request)
         string? continuation = Single("continuationToken");
         if (continuation is { Length: 0 })
         {
-            Fail("continuationToken", "continuationToken must not be empty; leave it out for the first page.");
+            Errors.Add("continuationToken", "continuationToken must not be empty; leave it out for the first page.");
         }
 
         return new PageRequest(size, string.IsNullOrEmpty(continuation) ? null : continuation);
     }
-
-    public void Fail(string name, string message) =>
-        _errors[name] = [.. _errors.GetValueOrDefault(name, []), message];
 }

@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace BlueTokens.Functions.Http;
 
 /// <summary>
-/// The worker's last line: an exception no function handled is logged once and answered with a generic
-/// <c>internal_error</c> problem, never with its message (which may hold details a caller must not see).
+/// The worker's <see cref="LastResort"/>: an HTTP function's unhandled exception becomes its 500 answer (the
+/// ASP.NET Core integration executes it as any result); any other function's is logged and rethrown, so that the
+/// host records the invocation as failed.
 /// </summary>
-internal sealed partial class UnhandledExceptionMiddleware(ILogger<UnhandledExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed class UnhandledExceptionMiddleware(ILogger<UnhandledExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
@@ -18,10 +19,10 @@ internal sealed partial class UnhandledExceptionMiddleware(ILogger<UnhandledExce
         }
         catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
         {
-            LogUnhandled(logger, e, context.FunctionDefinition.Name);
-            if (context.GetInvocationResult() is { } result && IsHttp(context))
+            ApiProblem answer = LastResort.Handle(logger, e, context.FunctionDefinition.Name);
+            if (IsHttp(context))
             {
-                result.Value = Problems.InternalError();
+                context.GetInvocationResult().Value = answer;
                 return;
             }
 
@@ -32,7 +33,4 @@ internal sealed partial class UnhandledExceptionMiddleware(ILogger<UnhandledExce
     private static bool IsHttp(FunctionContext context) =>
         context.FunctionDefinition.InputBindings.Values.Any(binding =>
             string.Equals(binding.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase));
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Function {FunctionName} failed")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string functionName);
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.OpenApi;
@@ -16,7 +15,7 @@ internal sealed class GetOpenApi
     private static readonly byte[] Document = Load();
 
     [Function(nameof(GetOpenApi))]
-    public static IActionResult Run(
+    public static DocumentResult Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
         new DocumentResult(Document);
 
@@ -30,16 +29,16 @@ internal sealed class GetOpenApi
     }
 
     /// <summary>The document's bytes as they are in the repository, cacheable for five minutes.</summary>
-    private sealed class DocumentResult(byte[] document) : IActionResult
+    internal sealed class DocumentResult(byte[] document) : IResult
     {
-        public async Task ExecuteResultAsync(ActionContext context)
+        public async Task ExecuteAsync(HttpContext httpContext)
         {
-            HttpResponse response = context.HttpContext.Response;
+            HttpResponse response = httpContext.Response;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json; charset=utf-8";
             response.ContentLength = document.Length;
             response.Headers.CacheControl = "public, max-age=300";
-            await response.Body.WriteAsync(document, context.HttpContext.RequestAborted);
+            await response.Body.WriteAsync(document, httpContext.RequestAborted);
         }
     }
 }

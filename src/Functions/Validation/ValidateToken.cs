@@ -1,7 +1,7 @@
 using BlueTokens.Core.Validation;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Validation;
@@ -16,7 +16,7 @@ internal sealed class ValidateToken(TokenValidator validator)
     private static readonly string[] Fields = ["token"];
 
     [Function(nameof(ValidateToken))]
-    public async Task<IActionResult> RunAsync(
+    public async Task<Results<ApiJson<ValidateResponse>, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "validate")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -27,16 +27,16 @@ internal sealed class ValidateToken(TokenValidator validator)
         }
         else
         {
-            BodyRead read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
-            if (read.Rejection is not null)
+            ProblemOr<JsonBody> read = await AdminRequests.ReadJsonAsync(request, Fields, required: false, cancellationToken);
+            if (!read.TryGet(out JsonBody? body, out ApiProblem? problem))
             {
-                return read.Rejection;
+                return problem;
             }
 
-            string? token = read.Body!.String("token");
-            if (read.Body.HasErrors)
+            string? token = body.String("token");
+            if (body.HasErrors)
             {
-                return Problems.ValidationFailed(read.Body.Errors);
+                return Problems.ValidationFailed(body.Errors);
             }
 
             result = await validator.ValidateAsync(token, RequestSource.Of(request), cancellationToken);
@@ -44,8 +44,7 @@ internal sealed class ValidateToken(TokenValidator validator)
 
         return result.Code switch
         {
-            ValidationCode.Valid => new JsonResult<ValidateResponse>(
-                    StatusCodes.Status200OK,
+            ValidationCode.Valid => ApiJson.Ok(
                     new ValidateResponse(true, result.TenantId!, result.ClientId!, result.ClientName!, result.Role!, result.ExpiresAt!.Value),
                     ApiJsonContext.Default.ValidateResponse)
                 .WithHeader("Cache-Control", "no-store"),

@@ -3,7 +3,7 @@ using BlueTokens.Core.Auth;
 using BlueTokens.Core.Expiry;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +29,7 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     [Function(nameof(GetWebAsset))]
-    public IActionResult Run(
+    public Results<WebResult, ApiJson<WebConfig>, ApiProblem> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ui/{*asset}")] HttpRequest request)
     {
         string path = request.Path.Value ?? "";
@@ -48,7 +48,7 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
         string name = match.Groups["asset"].Value;
         if (name == ConfigName)
         {
-            return new JsonResult<WebConfig>(StatusCodes.Status200OK, Config(), ApiJsonContext.Default.WebConfig).WithHeader("Cache-Control", "no-cache");
+            return ApiJson.Ok(Config(), ApiJsonContext.Default.WebConfig).WithHeader("Cache-Control", "no-cache");
         }
 
         WebAsset? asset = WebAssets.Find(name.Length == 0 ? WebAssets.IndexName : name);
@@ -85,11 +85,11 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
     private static partial Regex UiPath();
 
     /// <summary>A file of the page (200 or 304), or the redirect to the page's folder.</summary>
-    private sealed class WebResult(int status, WebAsset? asset, string? location, string? signInOrigins) : IActionResult
+    internal sealed class WebResult(int status, WebAsset? asset, string? location, string? signInOrigins) : IResult
     {
-        public async Task ExecuteResultAsync(ActionContext context)
+        public async Task ExecuteAsync(HttpContext httpContext)
         {
-            HttpResponse response = context.HttpContext.Response;
+            HttpResponse response = httpContext.Response;
             response.StatusCode = status;
             response.Headers.XContentTypeOptions = "nosniff";
             if (location is not null)
@@ -115,7 +115,7 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
 
             response.ContentType = asset.ContentType;
             response.ContentLength = asset.Content.Length;
-            await response.Body.WriteAsync(asset.Content, context.HttpContext.RequestAborted);
+            await response.Body.WriteAsync(asset.Content, httpContext.RequestAborted);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -8,8 +9,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -69,7 +70,7 @@ public sealed partial class LocalHostRouteTests(StackFixture stack)
     [Fact]
     public async Task LocalHost_DispatchesEveryRouteAndVerbToItsFunction()
     {
-        var served = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        var served = new ConcurrentQueue<string?>();
         await using var baseHost = new LocalHostFactory(stack);
         await using WebApplicationFactory<LocalHostEntryPoint> host = baseHost.WithWebHostBuilder(builder =>
             builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter>(new EndpointRecorder(served))));
@@ -125,7 +126,7 @@ public sealed partial class LocalHostRouteTests(StackFixture stack)
     private static partial Regex RouteParameter();
 
     /// <summary>Records which function's endpoint served each request, from the endpoint's own metadata.</summary>
-    private sealed class EndpointRecorder(System.Collections.Concurrent.ConcurrentQueue<string?> served) : IStartupFilter
+    private sealed class EndpointRecorder(ConcurrentQueue<string?> served) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {

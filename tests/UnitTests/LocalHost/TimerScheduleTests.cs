@@ -1,3 +1,4 @@
+using BlueTokens.Functions;
 using BlueTokens.LocalHost;
 using Cronos;
 using Microsoft.Azure.Functions.Worker;
