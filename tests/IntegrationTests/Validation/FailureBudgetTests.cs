@@ -271,7 +271,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
             Assert.InRange(seconds, 1, 60);
             if (presented is not null)
             {
-                ValidateTests.AssertNoTokenIn(problem.GetRawText(), presented);
+                TokenKit.AssertNoTokenIn(problem.GetRawText(), presented);
             }
 
             return seconds;
