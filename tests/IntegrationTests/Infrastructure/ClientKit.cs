@@ -46,13 +46,6 @@ internal static class ClientKit
         return DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
     }
 
-    /// <summary>
-    /// Two instants of one request that the contract ties only loosely (a regenerated token's expiry is "now +
-    /// days", and the service may read its clock more than once while it serves the request).
-    /// </summary>
-    public static void AssertClose(DateTimeOffset expected, DateTimeOffset actual) =>
-        Assert.InRange(actual, expected.AddSeconds(-5), expected.AddSeconds(5));
-
     public static void AssertErrorOn(this JsonElement problem, string field)
     {
         JsonElement errors = problem.GetProperty("errors");
@@ -85,16 +78,5 @@ internal static class ClientKit
         }
 
         return [.. keys.Order(StringComparer.Ordinal)];
-    }
-
-    /// <summary>
-    /// Moves a client's expiry into the past in storage: the API cannot create an expired client (Tokens__MinLifetime),
-    /// and waiting a day is no test. Status is computed at read time, so the API must then call it expired.
-    /// </summary>
-    public static async Task ExpireInStorageAsync(string storage, string tenant, string clientId)
-    {
-        var table = new TableClient(storage, "clients");
-        var patch = new TableEntity(tenant, "client|" + clientId) { ["ExpiresAt"] = DateTimeOffset.UtcNow.AddMinutes(-5) };
-        await table.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge);
     }
 }

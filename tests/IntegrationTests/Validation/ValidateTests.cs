@@ -244,20 +244,23 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
     [InlineData(true)]
     public async Task DisabledAndExpired_Returns401Disabled_DisabledIsCheckedFirst(bool warm)
     {
-        AdminApi admin = NewTenant();
-        AdminApi.Created created = await admin.CreateAsync("BI");
+        ClockedHost host = HostWithClock();
+        HttpClient http = host.Factory.CreateClient();
+        AdminApi admin = host.NewTenant();
+        AdminApi.Created created = await admin.CreateAsync("BI", lifetime: new { expiresInDays = 1 });
         await using RedisProbe redis = await RedisProbe.ConnectAsync(Stack.RedisConnectionString);
         if (warm)
         {
-            Assert.Equal("valid", (await new Connector(Host.CreateClient()).ValidateAsync(created.Token)).Outcome);
+            Assert.Equal("valid", (await host.NewConnector().ValidateAsync(created.Token)).Outcome);
         }
 
         (await admin.PostAsync($"/api/clients/{created.Id}/disable")).EnsureSuccessStatusCode();
-        await ClientKit.ExpireInStorageAsync(Stack.StorageConnectionString, admin.Tenant, created.Id);
+        host.Clock.Advance(TimeSpan.FromDays(1));
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "disabled", created.Token);
         await redis.DeleteAsync(RedisProbe.TokenKey(created.Token)); // the next validate judges what storage holds
 
-        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token), "disabled", created.Token);
-        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token), "disabled", created.Token); // and from the refilled cache
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "disabled", created.Token);
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "disabled", created.Token); // and from the refilled cache
     }
 
     [Theory]
@@ -265,20 +268,22 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
     [InlineData(true)]
     public async Task ExpiredClient_Returns401Expired(bool warm)
     {
-        AdminApi admin = NewTenant();
-        AdminApi.Created created = await admin.CreateAsync("BI");
+        ClockedHost host = HostWithClock();
+        HttpClient http = host.Factory.CreateClient();
+        AdminApi.Created created = await host.NewTenant().CreateAsync("BI", lifetime: new { expiresInDays = 1 });
         await using RedisProbe redis = await RedisProbe.ConnectAsync(Stack.RedisConnectionString);
         if (warm)
         {
-            // Validated once, so the cache holds it as valid; the expiry then comes from storage.
-            Assert.Equal("valid", (await new Connector(Host.CreateClient()).ValidateAsync(created.Token)).Outcome);
+            // Validated once, so the cache holds it as valid: the clock alone must then make it expired.
+            Assert.Equal("valid", (await host.NewConnector().ValidateAsync(created.Token)).Outcome);
         }
 
-        await ClientKit.ExpireInStorageAsync(Stack.StorageConnectionString, admin.Tenant, created.Id);
-        await redis.DeleteAsync(RedisProbe.TokenKey(created.Token));
+        host.Clock.Advance(TimeSpan.FromDays(1));
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "expired", created.Token);
+        await redis.DeleteAsync(RedisProbe.TokenKey(created.Token)); // the next validates judge what storage holds
 
-        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token), "expired", created.Token);
-        await AssertRefusedAsync(await SendValidateAsync(json: Body(created.Token)), "expired", created.Token);
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "expired", created.Token);
+        await AssertRefusedAsync(await SendValidateAsync(json: Body(created.Token), http: http), "expired", created.Token);
     }
 
     // ---- grace periods --------------------------------------------------------------------------------------
@@ -502,8 +507,11 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
 
     private static string Body(string token) => JsonSerializer.Serialize(new { token });
 
-    /// <summary>A raw validate as a connector would send it: no JWT, the token as Bearer and/or a JSON body.</summary>
-    private Task<HttpResponseMessage> SendValidateAsync(string? bearer = null, string? json = null)
+    /// <summary>
+    /// A raw validate as a connector would send it: no JWT, the token as Bearer and/or a JSON body; to this class's
+    /// host unless another's client is given.
+    /// </summary>
+    private Task<HttpResponseMessage> SendValidateAsync(string? bearer = null, string? json = null, HttpClient? http = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/validate");
         if (bearer is not null)
@@ -516,7 +524,7 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         }
 
-        return Host.CreateClient().SendAsync(request);
+        return (http ?? Host.CreateClient()).SendAsync(request);
     }
 
     /// <summary>A 401 problem with the code, and nothing of the presented token in it.</summary>
