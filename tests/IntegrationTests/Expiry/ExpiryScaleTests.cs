@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using Azure.Data.Tables;
 using BlueTokens.Core.Expiry;
 using BlueTokens.IntegrationTests.Infrastructure;
@@ -91,7 +92,7 @@ public sealed class ExpiryScaleTests(StackFixture stack, ITestOutputHelper outpu
                 DateTimeOffset dueAt = today.AddDays(30 + i % days).AddSeconds(i / days + 1);
                 string tenant = $"synthetic-{i % 50:D2}";
                 string client = $"fake{i:D6}";
-                string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i)));
+                string hash = Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)));
                 return new TableEntity(ExpiryIndex.DayOf(dueAt), $"{dueAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|Token|{tenant}|{client}|{hash}")
                 {
                     ["Kind"] = "Token",

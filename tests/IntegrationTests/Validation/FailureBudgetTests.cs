@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
@@ -218,7 +221,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
     private static string NewSource()
     {
         Span<byte> bytes = stackalloc byte[3];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        RandomNumberGenerator.Fill(bytes);
         return $"10.{bytes[0]}.{bytes[1]}.{bytes[2]}";
     }
 
@@ -228,7 +231,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
         request.Headers.TryAddWithoutValidation(TestSourceAddress.Header, source);
         if (inBody)
         {
-            request.Content = new StringContent(JsonSerializer.Serialize(new { token }), System.Text.Encoding.UTF8, "application/json");
+            request.Content = new StringContent(JsonSerializer.Serialize(new { token }), Encoding.UTF8, "application/json");
         }
         else
         {
@@ -269,7 +272,7 @@ public sealed class FailureBudgetTests(StackFixture stack) : ApiTestBase(stack, 
             Assert.True(response.Headers.TryGetValues("Retry-After", out IEnumerable<string>? values), $"{what}: a 429 needs Retry-After");
             string raw = Assert.Single(values!);
             Assert.Matches("^[0-9]+$", raw);
-            int seconds = int.Parse(raw, System.Globalization.CultureInfo.InvariantCulture);
+            int seconds = int.Parse(raw, CultureInfo.InvariantCulture);
             Assert.InRange(seconds, 1, 60);
             if (presented is not null)
             {
