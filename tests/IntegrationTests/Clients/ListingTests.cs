@@ -64,8 +64,7 @@ public sealed class ListingTests(StackFixture stack) : ApiTestBase(stack)
     [Fact]
     public async Task List_StatusDisabled_ReturnsOnlyDisabledClients()
     {
-        AdminApi admin = NewTenant();
-        (string active, string disabled, string expired, string disabledAndExpired) = await CreateOneOfEachStatusAsync(admin);
+        (AdminApi admin, string active, string disabled, string expired, string disabledAndExpired) = await CreateOneOfEachStatusAsync();
 
         string[] found = await ListIdsAsync(admin, "?status=disabled");
 
@@ -77,8 +76,7 @@ public sealed class ListingTests(StackFixture stack) : ApiTestBase(stack)
     [Fact]
     public async Task List_StatusActive_ExcludesDisabledAndExpiredClients()
     {
-        AdminApi admin = NewTenant();
-        (string active, _, _, _) = await CreateOneOfEachStatusAsync(admin);
+        (AdminApi admin, string active, _, _, _) = await CreateOneOfEachStatusAsync();
 
         Assert.Equal([active], await ListIdsAsync(admin, "?status=active"));
     }
@@ -87,8 +85,7 @@ public sealed class ListingTests(StackFixture stack) : ApiTestBase(stack)
     public async Task List_StatusExpired_ReturnsOnlyExpiredClientsThatAreNotDisabled()
     {
         // Disabled is checked first: a disabled client whose expiry has passed is "disabled", not "expired".
-        AdminApi admin = NewTenant();
-        (_, _, string expired, _) = await CreateOneOfEachStatusAsync(admin);
+        (AdminApi admin, _, _, string expired, _) = await CreateOneOfEachStatusAsync();
 
         Assert.Equal([expired], await ListIdsAsync(admin, "?status=expired"));
         (_, JsonElement all) = await admin.CallAsync(HttpMethod.Get, "/api/clients");
@@ -243,15 +240,25 @@ public sealed class ListingTests(StackFixture stack) : ApiTestBase(stack)
         return [.. ids];
     }
 
-    /// <summary>Four clients, in this order: active, disabled, expired, and disabled with its expiry passed.</summary>
-    private async Task<(string Active, string Disabled, string Expired, string DisabledAndExpired)> CreateOneOfEachStatusAsync(AdminApi admin)
+    /// <summary>
+    /// An admin of a host whose clock has passed the expiry of two of four clients, in this order: active,
+    /// disabled, expired, and disabled with its expiry passed (a second apart, so that they list in this order).
+    /// </summary>
+    private async Task<(AdminApi Admin, string Active, string Disabled, string Expired, string DisabledAndExpired)> CreateOneOfEachStatusAsync()
     {
-        string[] ids = await CreateManyAsync(admin, "Active", "Disabled", "Expired", "Both");
+        ClockedHost host = HostWithClock();
+        AdminApi admin = host.NewTenant();
+        var ids = new List<string>();
+        foreach ((string name, int days) in new[] { ("Active", 90), ("Disabled", 90), ("Expired", 1), ("Both", 1) })
+        {
+            ids.Add((await admin.CreateAsync(name, lifetime: new { expiresInDays = days })).Id);
+            host.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
         await admin.CallAsync(HttpMethod.Post, $"/api/clients/{ids[1]}/disable");
         await admin.CallAsync(HttpMethod.Post, $"/api/clients/{ids[3]}/disable");
-        await ClientKit.ExpireInStorageAsync(Stack.StorageConnectionString, admin.Tenant, ids[2]);
-        await ClientKit.ExpireInStorageAsync(Stack.StorageConnectionString, admin.Tenant, ids[3]);
-        return (ids[0], ids[1], ids[2], ids[3]);
+        host.Clock.Advance(TimeSpan.FromDays(1));
+        return (admin, ids[0], ids[1], ids[2], ids[3]);
     }
 
     private static async Task<string[]> ListIdsAsync(AdminApi admin, string query)

@@ -15,9 +15,10 @@ public sealed class RegenerateTests(StackFixture stack) : ApiTestBase(stack)
     [Fact]
     public async Task Regenerate_Returns200WithNewTokenPrefixETagAndIssuedAt()
     {
-        AdminApi admin = NewTenant();
+        ClockedHost host = HostWithClock();
+        AdminApi admin = host.NewTenant();
         AdminApi.Created created = await admin.CreateAsync("BI");
-        await Task.Delay(20); // so that tokenIssuedAt can only move forward
+        host.Clock.Advance(TimeSpan.FromSeconds(1));
 
         (HttpResponseMessage response, JsonElement body) = await admin.CallAsync(HttpMethod.Post, $"/api/clients/{created.Id}/token/regenerate", "{}");
 
@@ -35,8 +36,8 @@ public sealed class RegenerateTests(StackFixture stack) : ApiTestBase(stack)
         Assert.NotNull(response.Headers.ETag);
         Assert.NotEqual(created.ETag, response.Headers.ETag.ToString());
         DateTimeOffset issuedAt = client.Time("tokenIssuedAt");
-        Assert.True(issuedAt > created.Client.Time("tokenIssuedAt"), "tokenIssuedAt moves");
-        ClientKit.AssertClose(issuedAt.AddDays(90), client.Time("expiresAt"));
+        Assert.Equal(created.Client.Time("tokenIssuedAt").AddSeconds(1), issuedAt);
+        Assert.Equal(issuedAt.AddDays(90), client.Time("expiresAt"));
         Assert.Equal(created.Client.Time("createdAt"), client.Time("createdAt"));
         Assert.Equal("active", client.GetProperty("status").GetString());
         (HttpResponseMessage read, _) = await admin.CallAsync(HttpMethod.Get, $"/api/clients/{created.Id}");
@@ -65,7 +66,7 @@ public sealed class RegenerateTests(StackFixture stack) : ApiTestBase(stack)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         JsonElement client = body.GetProperty("client");
-        ClientKit.AssertClose(client.Time("tokenIssuedAt").AddDays(30), client.Time("expiresAt"));
+        Assert.Equal(client.Time("tokenIssuedAt").AddDays(30), client.Time("expiresAt"));
     }
 
     [Theory]
@@ -140,9 +141,10 @@ public sealed class RegenerateTests(StackFixture stack) : ApiTestBase(stack)
     [Fact]
     public async Task Regenerate_OnExpiredClient_Returns200AndItIsActiveAgain()
     {
-        AdminApi admin = NewTenant();
-        AdminApi.Created created = await admin.CreateAsync("BI");
-        await ClientKit.ExpireInStorageAsync(Stack.StorageConnectionString, admin.Tenant, created.Id);
+        ClockedHost host = HostWithClock();
+        AdminApi admin = host.NewTenant();
+        AdminApi.Created created = await admin.CreateAsync("BI", lifetime: new { expiresInDays = 1 });
+        host.Clock.Advance(TimeSpan.FromDays(1));
         (_, JsonElement expired) = await admin.CallAsync(HttpMethod.Get, $"/api/clients/{created.Id}");
         Assert.Equal("expired", expired.GetProperty("status").GetString());
 
@@ -151,7 +153,8 @@ public sealed class RegenerateTests(StackFixture stack) : ApiTestBase(stack)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         JsonElement client = body.GetProperty("client");
         Assert.Equal("active", client.GetProperty("status").GetString());
-        ClientKit.AssertClose(client.Time("tokenIssuedAt").AddDays(7), client.Time("expiresAt"));
+        Assert.Equal(created.Client.Time("createdAt").AddDays(1), client.Time("tokenIssuedAt"));
+        Assert.Equal(client.Time("tokenIssuedAt").AddDays(7), client.Time("expiresAt"));
     }
 
     [Fact]
@@ -206,7 +209,7 @@ public sealed class RegenerateTests(StackFixture stack) : ApiTestBase(stack)
     [Fact]
     public async Task Regenerate_WithGrace_KeepsTheOldTokensLookupUntilTheGraceEnds()
     {
-        AdminApi admin = NewTenant();
+        AdminApi admin = HostWithClock().NewTenant();
         AdminApi.Created created = await admin.CreateAsync("BI");
 
         (_, JsonElement body) = await admin.CallAsync(HttpMethod.Post, $"/api/clients/{created.Id}/token/regenerate", """{"gracePeriodMinutes":10}""");
@@ -215,7 +218,7 @@ public sealed class RegenerateTests(StackFixture stack) : ApiTestBase(stack)
         TableEntity? old = await ClientKit.GetLookupAsync(Stack.StorageConnectionString, created.Token);
         Assert.NotNull(old);
         DateTimeOffset graceEnd = old.GetDateTimeOffset("ExpiresAt")!.Value;
-        Assert.InRange(graceEnd, issuedAt.AddMinutes(10).AddSeconds(-5), issuedAt.AddMinutes(10).AddSeconds(5));
+        Assert.Equal(issuedAt.AddMinutes(10), graceEnd);
         Assert.NotNull(await ClientKit.GetLookupAsync(Stack.StorageConnectionString, body.GetProperty("token").GetString()!));
     }
 

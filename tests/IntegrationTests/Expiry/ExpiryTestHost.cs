@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
@@ -10,7 +11,6 @@ using BlueTokens.Core.Expiry;
 using BlueTokens.IntegrationTests.Infrastructure;
 using BlueTokens.LocalHost;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -18,21 +18,20 @@ namespace BlueTokens.IntegrationTests.Expiry;
 
 /// <summary>
 /// A LocalHost for expiry and event tests: its own tables (a fresh <c>Storage:TablePrefix</c>) and its own event
-/// queue, because the expiry checkpoint is global per table set and these tests move the clock; and a
-/// <see cref="FakeTimeProvider"/> as the host's clock. Two hosts given the same prefix, queue and clock are two
-/// instances of one deployment.
+/// queue, because the expiry checkpoint is global per table set and these tests move the clock; and the clock of a
+/// <see cref="ClockedHost"/>. Two hosts given the same prefix, queue and clock are two instances of one deployment.
 /// </summary>
 internal sealed class ExpiryTestHost : IAsyncDisposable
 {
     private readonly LocalHostFactory _baseHost;
+    private readonly ClockedHost _host;
 
-    private ExpiryTestHost(StackFixture stack, string prefix, string queueName, FakeTimeProvider clock,
+    private ExpiryTestHost(StackFixture stack, string prefix, string queueName, FakeTimeProvider? clock,
         IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services)
     {
         Stack = stack;
         Prefix = prefix;
         QueueName = queueName;
-        Clock = clock;
         var overrides = new Dictionary<string, string?>
         {
             ["Storage:TablePrefix"] = prefix,
@@ -44,11 +43,7 @@ internal sealed class ExpiryTestHost : IAsyncDisposable
         }
 
         _baseHost = new LocalHostFactory(stack, overrides);
-        Factory = _baseHost.WithWebHostBuilder(builder => builder.ConfigureTestServices(collection =>
-        {
-            collection.AddSingleton<TimeProvider>(clock);
-            services?.Invoke(collection);
-        }));
+        _host = ClockedHost.Over(_baseHost, clock, services);
         Events = new EventReader(stack.StorageConnectionString, queueName);
     }
 
@@ -58,9 +53,9 @@ internal sealed class ExpiryTestHost : IAsyncDisposable
 
     public string QueueName { get; }
 
-    public FakeTimeProvider Clock { get; }
+    public FakeTimeProvider Clock => _host.Clock;
 
-    public WebApplicationFactory<LocalHostEntryPoint> Factory { get; }
+    public WebApplicationFactory<LocalHostEntryPoint> Factory => _host.Factory;
 
     public IServiceProvider Services => Factory.Services;
 
@@ -72,18 +67,14 @@ internal sealed class ExpiryTestHost : IAsyncDisposable
 
     /// <summary>A host with its own tables and queue (or those given, to share them), started at once.</summary>
     public static ExpiryTestHost Start(StackFixture stack, IReadOnlyDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null,
-        string? prefix = null, string? queueName = null, Action<IServiceCollection>? services = null)
-    {
-        var host = new ExpiryTestHost(stack, prefix ?? NewPrefix(), queueName ?? NewQueueName(), clock ?? new FakeTimeProvider(DateTimeOffset.UtcNow), settings, services);
-        _ = host.Factory.Server;
-        return host;
-    }
+        string? prefix = null, string? queueName = null, Action<IServiceCollection>? services = null) =>
+        new(stack, prefix ?? NewPrefix(), queueName ?? NewQueueName(), clock, settings, services);
 
     public Task<ExpiryRunResult> RunAsync() => Services.GetRequiredService<ExpiryService>().RunAsync();
 
-    public AdminApi NewTenant(string subject = "admin@test") => new(Factory.CreateClient(), $"tenant-{Guid.NewGuid():N}", subject, Clock);
+    public AdminApi NewTenant(string subject = "admin@test") => _host.NewTenant(subject);
 
-    public Connector NewConnector() => new(Factory.CreateClient());
+    public Connector NewConnector() => _host.NewConnector();
 
     public TableClient Table(string name) => new TableServiceClient(Stack.StorageConnectionString).GetTableClient(Prefix + name);
 
@@ -281,7 +272,7 @@ internal sealed class EventReader(string connectionString, string queueName)
     {
         Span<byte> bytes = new byte[text.Length];
         return Convert.TryFromBase64String(text, bytes, out int written)
-            ? System.Text.Encoding.UTF8.GetString(bytes[..written])
+            ? Encoding.UTF8.GetString(bytes[..written])
             : text;
     }
 

@@ -31,6 +31,9 @@ public abstract class ApiTestBase(StackFixture stack, IReadOnlyDictionary<string
     protected AdminApi NewTenant(string subject = "admin@test") =>
         new(Host.CreateClient(), $"tenant-{Guid.NewGuid():N}", subject);
 
+    /// <summary>This class's host with a clock the test moves (<see cref="ClockedHost"/>), started at once.</summary>
+    protected ClockedHost HostWithClock() => ClockedHost.Over(Host);
+
     protected AdminApi SameTenant(AdminApi other, string subject = "other-admin@test") =>
         new(Host.CreateClient(), other.Tenant, subject);
 }

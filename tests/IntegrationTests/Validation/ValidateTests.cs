@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using BlueTokens.Core.Validation;
-using BlueTokens.IntegrationTests.Clients;
 using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -168,13 +166,16 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
     }
 
     [Fact]
-    public void TheTestsTokenGenerator_AgreesWithTheServicesChecksum()
+    public async Task UnknownWellFormedToken_IsLookedUp_AndItsMissIsRemembered()
     {
-        // The "unknown well-formed" cases rely on TokenKit making tokens the service calls well-formed.
-        string token = TokenKit.NewWellFormed();
-        Assert.Matches("^blue_[0-9A-Za-z]{38}$", token);
-        Assert.True(TokenKit.IsWellFormed(token));
-        Assert.False(TokenKit.IsWellFormed(token[..^1] + (token[^1] == '0' ? '1' : '0')));
+        // The other side of the test above: a string with API.md's format and checksum (made by TokenKit, apart from
+        // the service's code) gets past the checksum, is looked up, and its miss is cached under its hash.
+        string unknown = TokenKit.NewWellFormed();
+        await using RedisProbe redis = await RedisProbe.ConnectAsync(Stack.RedisConnectionString);
+
+        Assert.Equal("invalid_token", (await new Connector(Host.CreateClient()).ValidateAsync(unknown)).Outcome);
+
+        Assert.False((await redis.GetAsync(RedisProbe.TokenKey(unknown))).IsNull, "a well-formed token must reach the lookup, and its miss the cache");
     }
 
     [Fact]
@@ -246,20 +247,23 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
     [InlineData(true)]
     public async Task DisabledAndExpired_Returns401Disabled_DisabledIsCheckedFirst(bool warm)
     {
-        AdminApi admin = NewTenant();
-        AdminApi.Created created = await admin.CreateAsync("BI");
+        ClockedHost host = HostWithClock();
+        HttpClient http = host.Factory.CreateClient();
+        AdminApi admin = host.NewTenant();
+        AdminApi.Created created = await admin.CreateAsync("BI", lifetime: new { expiresInDays = 1 });
         await using RedisProbe redis = await RedisProbe.ConnectAsync(Stack.RedisConnectionString);
         if (warm)
         {
-            Assert.Equal("valid", (await new Connector(Host.CreateClient()).ValidateAsync(created.Token)).Outcome);
+            Assert.Equal("valid", (await host.NewConnector().ValidateAsync(created.Token)).Outcome);
         }
 
         (await admin.PostAsync($"/api/clients/{created.Id}/disable")).EnsureSuccessStatusCode();
-        await ClientKit.ExpireInStorageAsync(Stack.StorageConnectionString, admin.Tenant, created.Id);
+        host.Clock.Advance(TimeSpan.FromDays(1));
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "disabled", created.Token);
         await redis.DeleteAsync(RedisProbe.TokenKey(created.Token)); // the next validate judges what storage holds
 
-        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token), "disabled", created.Token);
-        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token), "disabled", created.Token); // and from the refilled cache
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "disabled", created.Token);
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "disabled", created.Token); // and from the refilled cache
     }
 
     [Theory]
@@ -267,20 +271,22 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
     [InlineData(true)]
     public async Task ExpiredClient_Returns401Expired(bool warm)
     {
-        AdminApi admin = NewTenant();
-        AdminApi.Created created = await admin.CreateAsync("BI");
+        ClockedHost host = HostWithClock();
+        HttpClient http = host.Factory.CreateClient();
+        AdminApi.Created created = await host.NewTenant().CreateAsync("BI", lifetime: new { expiresInDays = 1 });
         await using RedisProbe redis = await RedisProbe.ConnectAsync(Stack.RedisConnectionString);
         if (warm)
         {
-            // Validated once, so the cache holds it as valid; the expiry then comes from storage.
-            Assert.Equal("valid", (await new Connector(Host.CreateClient()).ValidateAsync(created.Token)).Outcome);
+            // Validated once, so the cache holds it as valid: the clock alone must then make it expired.
+            Assert.Equal("valid", (await host.NewConnector().ValidateAsync(created.Token)).Outcome);
         }
 
-        await ClientKit.ExpireInStorageAsync(Stack.StorageConnectionString, admin.Tenant, created.Id);
-        await redis.DeleteAsync(RedisProbe.TokenKey(created.Token));
+        host.Clock.Advance(TimeSpan.FromDays(1));
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "expired", created.Token);
+        await redis.DeleteAsync(RedisProbe.TokenKey(created.Token)); // the next validates judge what storage holds
 
-        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token), "expired", created.Token);
-        await AssertRefusedAsync(await SendValidateAsync(json: Body(created.Token)), "expired", created.Token);
+        await AssertRefusedAsync(await SendValidateAsync(bearer: created.Token, http: http), "expired", created.Token);
+        await AssertRefusedAsync(await SendValidateAsync(json: Body(created.Token), http: http), "expired", created.Token);
     }
 
     // ---- grace periods --------------------------------------------------------------------------------------
@@ -470,7 +476,7 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
         using HttpResponseMessage response = await SendValidateAsync(json: $$"""{"token":"{{created.Token}}" """);
 
         JsonElement problem = await response.AssertProblemAsync(400, "malformed_json");
-        AssertNoTokenIn(problem.GetRawText(), created.Token);
+        TokenKit.AssertNoTokenIn(problem.GetRawText(), created.Token);
     }
 
     [Fact]
@@ -497,15 +503,18 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
         using HttpResponseMessage response = await Host.CreateClient().SendAsync(request);
 
         JsonElement problem = await response.AssertProblemAsync(413, "payload_too_large");
-        AssertNoTokenIn(problem.GetRawText(), created.Token);
+        TokenKit.AssertNoTokenIn(problem.GetRawText(), created.Token);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private static string Body(string token) => JsonSerializer.Serialize(new { token });
 
-    /// <summary>A raw validate as a connector would send it: no JWT, the token as Bearer and/or a JSON body.</summary>
-    private Task<HttpResponseMessage> SendValidateAsync(string? bearer = null, string? json = null)
+    /// <summary>
+    /// A raw validate as a connector would send it: no JWT, the token as Bearer and/or a JSON body; to this class's
+    /// host unless another's client is given.
+    /// </summary>
+    private Task<HttpResponseMessage> SendValidateAsync(string? bearer = null, string? json = null, HttpClient? http = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/validate");
         if (bearer is not null)
@@ -518,7 +527,7 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         }
 
-        return Host.CreateClient().SendAsync(request);
+        return (http ?? Host.CreateClient()).SendAsync(request);
     }
 
     /// <summary>A 401 problem with the code, and nothing of the presented token in it.</summary>
@@ -527,20 +536,9 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
         using (response)
         {
             JsonElement problem = await response.AssertProblemAsync(401, code);
-            AssertNoTokenIn(problem.GetRawText(), presented);
+            TokenKit.AssertNoTokenIn(problem.GetRawText(), presented);
             Assert.DoesNotContain("clientId", problem.GetRawText(), StringComparison.Ordinal);
             return problem;
-        }
-    }
-
-    /// <summary>Neither the token nor any 8 consecutive characters of its secret part (after <c>blue_</c>).</summary>
-    internal static void AssertNoTokenIn(string text, string token)
-    {
-        Assert.DoesNotContain(token, text, StringComparison.Ordinal);
-        string secret = token.Length > 5 ? token[5..] : token;
-        for (int i = 0; i + 8 <= secret.Length; i++)
-        {
-            Assert.False(text.Contains(secret.Substring(i, 8), StringComparison.Ordinal), $"the body holds part of the token: {text}");
         }
     }
 
@@ -561,54 +559,5 @@ public sealed class ValidateTests(StackFixture stack) : ApiTestBase(stack)
             length = 0;
             return false;
         }
-    }
-}
-
-/// <summary>
-/// Access tokens made by the tests themselves from API.md's format (<c>blue_</c>, 32 base62, 6 base62 of the
-/// CRC-32 of the 32), independently of the service's code: well-formed tokens that no client holds.
-/// </summary>
-internal static class TokenKit
-{
-    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-    private static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
-    {
-        uint c = (uint)n;
-        for (int k = 0; k < 8; k++)
-        {
-            c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        }
-
-        return c;
-    }).ToArray();
-
-    public static string NewWellFormed()
-    {
-        string random = new(RandomNumberGenerator.GetItems<char>(Alphabet, 32));
-        return "blue_" + random + Checksum(random);
-    }
-
-    public static bool IsWellFormed(string token) =>
-        System.Text.RegularExpressions.Regex.IsMatch(token, "^blue_[0-9A-Za-z]{38}$")
-        && Checksum(token.Substring(5, 32)) == token[37..];
-
-    private static string Checksum(string random)
-    {
-        uint crc = 0xFFFFFFFFu;
-        foreach (byte b in Encoding.ASCII.GetBytes(random))
-        {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-
-        ulong value = crc ^ 0xFFFFFFFFu;
-        var digits = new char[6];
-        for (int i = 5; i >= 0; i--)
-        {
-            digits[i] = Alphabet[(int)(value % 62)];
-            value /= 62;
-        }
-
-        return new string(digits);
     }
 }

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using BlueTokens.Functions.Http;
+
+namespace BlueTokens.UnitTests.Functions;
+
+/// <summary>
+/// A JSON object body read field by field: unknown fields refused, <c>null</c> taken as absent, and one error per
+/// field of the wrong type, so that a caller learns exactly what to fix.
+/// </summary>
+public sealed class JsonBodyTests
+{
+    private static readonly string[] Fields = ["name", "expiresInDays", "expiresAt"];
+
+    [Fact]
+    public void Body_RefusesAnUnknownField_NamingTheFieldsItTakes()
+    {
+        JsonBody body = Read("""{"name":"BI","expiresInDay":30}""");
+
+        Assert.Equal(["expiresInDay"], body.Errors.Keys);
+        Assert.Equal(["Unknown field; this request takes name, expiresInDays, expiresAt."], body.Errors["expiresInDay"]);
+    }
+
+    [Fact]
+    public void Fields_ThatAreAbsentOrNull_AreNull_WithoutAnError()
+    {
+        JsonBody body = Read("""{"name":null,"expiresAt":null}""");
+
+        Assert.Equal((null, null, null), (body.String("name"), body.Integer("expiresInDays"), body.Timestamp("expiresAt")));
+        Assert.False(body.HasErrors);
+    }
+
+    [Theory]
+    [InlineData("""{"name":42}""", "name", "Must be a string.")]
+    [InlineData("""{"expiresInDays":"30"}""", "expiresInDays", "Must be a whole number.")]
+    [InlineData("""{"expiresInDays":1.5}""", "expiresInDays", "Must be a whole number.")]
+    [InlineData("""{"expiresInDays":2147483648}""", "expiresInDays", "Must be a whole number.")]
+    [InlineData("""{"expiresAt":"2027-02-26T10:00:00"}""", "expiresAt", "Must be an ISO 8601 timestamp with a zone, such as 2027-02-26T10:00:00Z.")]
+    [InlineData("""{"expiresAt":"2027-02-26"}""", "expiresAt", "Must be an ISO 8601 timestamp with a zone, such as 2027-02-26T10:00:00Z.")]
+    [InlineData("""{"expiresAt":30}""", "expiresAt", "Must be a string.")]
+    public void Field_OfTheWrongType_IsNull_WithOneErrorOnIt(string json, string field, string error)
+    {
+        JsonBody body = Read(json);
+
+        object? value = field switch
+        {
+            "name" => body.String(field),
+            "expiresInDays" => body.Integer(field),
+            _ => body.Timestamp(field),
+        };
+
+        Assert.Null(value);
+        Assert.Equal([field], body.Errors.Keys);
+        Assert.Equal([error], body.Errors[field]);
+    }
+
+    [Theory]
+    [InlineData("2027-02-26T10:00:00Z", "2027-02-26T10:00:00.0000000+00:00")]
+    [InlineData("2027-02-26T12:00:00+02:00", "2027-02-26T12:00:00.0000000+02:00")]
+    [InlineData("2027-02-26T10:00:00.1234567-05:30", "2027-02-26T10:00:00.1234567-05:30")]
+    public void Timestamp_ReadsATimeWithAZone_AsGiven(string text, string expected)
+    {
+        JsonBody body = Read(JsonSerializer.Serialize(new { expiresAt = text }));
+
+        Assert.Equal(expected, body.Timestamp("expiresAt")?.ToString("O"));
+        Assert.False(body.HasErrors);
+    }
+
+    private static JsonBody Read(string json) => new(JsonDocument.Parse(json).RootElement, Fields);
+}
