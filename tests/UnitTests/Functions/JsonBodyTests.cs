@@ -16,8 +16,8 @@ public sealed class JsonBodyTests
     {
         JsonBody body = Read("""{"name":"BI","expiresInDay":30}""");
 
-        Assert.Equal(["expiresInDay"], body.Errors.Keys);
-        Assert.Equal(["Unknown field; this request takes name, expiresInDays, expiresAt."], body.Errors["expiresInDay"]);
+        Assert.Equal(["expiresInDay"], body.Errors.ByField.Keys);
+        Assert.Equal(["Unknown field; this request takes name, expiresInDays, expiresAt."], body.Errors.ByField["expiresInDay"]);
     }
 
     [Fact]
@@ -49,8 +49,8 @@ public sealed class JsonBodyTests
         };
 
         Assert.Null(value);
-        Assert.Equal([field], body.Errors.Keys);
-        Assert.Equal([error], body.Errors[field]);
+        Assert.Equal([field], body.Errors.ByField.Keys);
+        Assert.Equal([error], body.Errors.ByField[field]);
     }
 
     [Theory]
