@@ -11,15 +11,24 @@ namespace BlueTokens.Core.Validation;
 /// </summary>
 internal sealed class LocalFailureBudget(TimeProvider time)
 {
-    /// <summary>Sources tracked at most; past it, expired windows are dropped, and a new source goes untracked until there is room.</summary>
+    /// <summary>
+    /// Sources tracked one by one at most; past it, expired windows are dropped (at most once a second), and new
+    /// sources share one overflow window until there is room, so that many sources cannot slip past the budget.
+    /// </summary>
     internal const int MaxSources = 100_000;
 
+    internal const string Overflow = "(overflow)";
+
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
+    private readonly Lock _dropping = new();
+    private int _count;
+    private long _nextDrop;
 
     /// <summary>Whether <paramref name="source"/> has spent <paramref name="budget"/> in its current window here.</summary>
     public BudgetState Read(string source, int budget)
     {
-        if (!_windows.TryGetValue(source, out Window? window))
+        if (!_windows.TryGetValue(source, out Window? window)
+            && (Volatile.Read(ref _count) < MaxSources || !_windows.TryGetValue(Overflow, out window)))
         {
             return new BudgetState(false, TokenCache.FailureWindow);
         }
@@ -37,17 +46,23 @@ internal sealed class LocalFailureBudget(TimeProvider time)
         long now = time.GetTimestamp();
         if (!_windows.TryGetValue(source, out Window? window))
         {
-            if (_windows.Count >= MaxSources)
+            if (Volatile.Read(ref _count) >= MaxSources)
             {
                 DropExpired(now);
             }
 
-            if (_windows.Count >= MaxSources)
+            // No room: the source spends from the one window every untracked source shares.
+            string key = Volatile.Read(ref _count) >= MaxSources ? Overflow : source;
+            var added = new Window(now);
+            if (_windows.TryAdd(key, added))
             {
-                return (1, TokenCache.FailureWindow); // no room: counted as a first failure, as an unknown source would be
+                Interlocked.Increment(ref _count);
+                window = added;
             }
-
-            window = _windows.GetOrAdd(source, static (_, start) => new Window(start), now);
+            else if (!_windows.TryGetValue(key, out window))
+            {
+                window = added; // dropped again meanwhile: count this failure in a window of its own
+            }
         }
 
         lock (window)
@@ -62,20 +77,35 @@ internal sealed class LocalFailureBudget(TimeProvider time)
         }
     }
 
+    /// <summary>Drops the windows that have ended; at most once a second, by one thread, so a flood of new sources cannot make every request scan.</summary>
     private void DropExpired(long now)
     {
-        foreach ((string source, Window window) in _windows)
+        if (now < Volatile.Read(ref _nextDrop) || !_dropping.TryEnter())
         {
-            bool expired;
-            lock (window)
+            return;
+        }
+
+        try
+        {
+            foreach ((string source, Window window) in _windows)
             {
-                expired = window.Left(now, time) <= TimeSpan.Zero;
+                bool expired;
+                lock (window)
+                {
+                    expired = window.Left(now, time) <= TimeSpan.Zero;
+                }
+
+                if (expired && _windows.TryRemove(new KeyValuePair<string, Window>(source, window)))
+                {
+                    Interlocked.Decrement(ref _count);
+                }
             }
 
-            if (expired)
-            {
-                _windows.TryRemove(new KeyValuePair<string, Window>(source, window));
-            }
+            Volatile.Write(ref _nextDrop, now + time.TimestampFrequency);
+        }
+        finally
+        {
+            _dropping.Exit();
         }
     }
 

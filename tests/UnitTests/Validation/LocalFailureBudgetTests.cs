@@ -63,4 +63,22 @@ public sealed class LocalFailureBudgetTests
 
         Assert.True(budget.Read("new", 2).Spent);
     }
+
+    [Fact]
+    public void WhenFullOfLiveWindows_NewSourcesShareOneOverflowWindow_AndAreStillLimited()
+    {
+        var budget = new LocalFailureBudget(_time);
+        for (int i = 0; i < LocalFailureBudget.MaxSources; i++)
+        {
+            budget.Spend($"live-{i}");
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            budget.Spend($"new-{i}"); // three sources, one shared window
+        }
+
+        Assert.True(budget.Read("yet-another", 3).Spent);
+        Assert.Equal(4, budget.Spend("and-another").Spent);
+    }
 }
