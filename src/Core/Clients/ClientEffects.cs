@@ -31,8 +31,14 @@ internal partial class ClientEffects(
             lookups.InsertLookupAsync(tokenHash, tenantId, clientId, expiresAt, cancellationToken),
             index.AddAsync([TokenEntry(tenantId, clientId, tokenHash, issuedAt, expiresAt)], time.GetUtcNow(), cancellationToken));
 
-    /// <summary>Where that change did not commit: its lookup is removed.</summary>
-    public virtual Task NotIssuedAsync(string tokenHash) => lookups.DeleteLookupAsync(tokenHash, CancellationToken.None);
+    /// <summary>
+    /// Where that change did not commit (no such client, a name taken, a stale If-Match): its lookup and its index
+    /// row are removed, so that refused requests leave nothing for the timer to read.
+    /// </summary>
+    public virtual Task NotIssuedAsync(string tenantId, string clientId, string tokenHash, DateTimeOffset issuedAt, DateTimeOffset expiresAt) =>
+        Task.WhenAll(
+            lookups.DeleteLookupAsync(tokenHash, CancellationToken.None),
+            index.RemoveAsync(TokenEntry(tenantId, clientId, tokenHash, issuedAt, expiresAt), CancellationToken.None));
 
     public virtual async Task CreatedAsync(ClientRecord client)
     {

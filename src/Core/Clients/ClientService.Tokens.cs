@@ -63,6 +63,13 @@ internal sealed partial class ClientService
             return Failure.NotFound(clientId);
         }
 
+        // Read first: a client that is not there costs no writes (a lookup and an index row written for nothing).
+        StoredClient? read = await changes.ReadAsync(admin.TenantId, clientId, cancellationToken);
+        if (read is null)
+        {
+            return Failure.NotFound(clientId);
+        }
+
         string token = AccessToken.Generate();
         string hash = AccessToken.HashWellFormed(token).ToHex();
         await effects.IssuingAsync(admin.TenantId, clientId, hash, now, expiresAt.Value, cancellationToken);
@@ -89,7 +96,7 @@ internal sealed partial class ClientService
                 ["previousTokenValidUntil"] = UtcTimestampConverter.Text(previousUntil),
             };
             return ChangeDecision.Revise(updated, at, new AuditNote(AuditActions.TokenRegenerated, detail), LifecycleEventTypes.TokenRegenerated);
-        }, cancellationToken);
-        return await IssuedAsync(changed, token, hash);
+        }, cancellationToken, read);
+        return await IssuedAsync(changed, token, admin.TenantId, clientId, hash, now, expiresAt.Value);
     }
 }

@@ -65,7 +65,7 @@ internal sealed partial class ClientService(
             ["tokenPrefix"] = client.TokenPrefix,
             ["expiresAt"] = UtcTimestampConverter.Text(client.ExpiresAt),
         }, cancellationToken);
-        return await IssuedAsync(ClientOf(added), token, hash);
+        return await IssuedAsync(ClientOf(added), token, admin.TenantId, id, hash, now, client.ExpiresAt);
     }
 
     public async Task<Outcome<ClientRecord>> GetAsync(Admin admin, string clientId, CancellationToken cancellationToken = default)
@@ -130,18 +130,20 @@ internal sealed partial class ClientService(
     }
 
     private async Task<Outcome<ClientRecord>> ChangeAsync(
-        Admin admin, string clientId, IfMatch ifMatch, Func<ClientRecord, DateTimeOffset, ChangeDecision> decide, CancellationToken cancellationToken)
+        Admin admin, string clientId, IfMatch ifMatch, Func<ClientRecord, DateTimeOffset, ChangeDecision> decide, CancellationToken cancellationToken,
+        StoredClient? read = null)
     {
-        var request = new ChangeRequest(admin.TenantId, clientId, admin.Actor, ifMatch, ChangeRetry.Admin);
+        var request = new ChangeRequest(admin.TenantId, clientId, admin.Actor, ifMatch, ChangeRetry.Admin) { Read = read };
         return ClientOf(await changes.ApplyAsync(request, decide, cancellationToken));
     }
 
-    /// <summary>The token a create or regenerate issued; where its change did not commit, its lookup is removed.</summary>
-    private async Task<Outcome<IssuedToken>> IssuedAsync(Outcome<ClientRecord> changed, string token, string hash)
+    /// <summary>The token a create or regenerate issued; where its change did not commit, what was written for it is removed.</summary>
+    private async Task<Outcome<IssuedToken>> IssuedAsync(
+        Outcome<ClientRecord> changed, string token, string tenantId, string clientId, string hash, DateTimeOffset issuedAt, DateTimeOffset expiresAt)
     {
         if (!changed.Succeeded)
         {
-            await effects.NotIssuedAsync(hash);
+            await effects.NotIssuedAsync(tenantId, clientId, hash, issuedAt, expiresAt);
             return changed.Failure!;
         }
 

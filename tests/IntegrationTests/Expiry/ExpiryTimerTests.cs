@@ -342,4 +342,32 @@ public sealed class ExpiryTimerTests(StackFixture stack, ITestOutputHelper outpu
 
         Assert.All(events, e => Assert.False(e.HoldsAToken, $"an event holds a token: {e.Json}"));
     }
+
+    [Fact]
+    public async Task RefusedCreatesAndRegenerates_LeaveNoIndexRowsForTheTimer()
+    {
+        await using var host = ExpiryTestHost.Start(stack);
+        AdminApi admin = host.NewTenant();
+        AdminApi.Created client = await admin.CreateAsync("BI");
+        List<TableEntity> before = await host.RowsAsync(ExpiryIndex.Table);
+
+        string missing = client.Id[..^1] + (client.Id[^1] == 'a' ? 'b' : 'a');
+        using (HttpResponseMessage notFound = await admin.PostAsync($"/api/clients/{missing}/token/regenerate", new { expiresInDays = 1 }))
+        {
+            await notFound.AssertProblemAsync(404, "not_found");
+        }
+
+        using (HttpResponseMessage stale = await admin.PostAsync($"/api/clients/{client.Id}/token/regenerate", new { expiresInDays = 1 }, ifMatch: "\"v0\""))
+        {
+            await stale.AssertProblemAsync(412, "precondition_failed");
+        }
+
+        using (HttpResponseMessage taken = await admin.PostAsync("/api/clients", new { name = "BI", role = "analyst", expiresInDays = 1 }))
+        {
+            await taken.AssertProblemAsync(409, "name_taken");
+        }
+
+        List<TableEntity> after = await host.RowsAsync(ExpiryIndex.Table);
+        Assert.Equal(before.Select(row => row.RowKey).Order(StringComparer.Ordinal), after.Select(row => row.RowKey).Order(StringComparer.Ordinal));
+    }
 }

@@ -82,7 +82,7 @@ public sealed class ClientServiceTests
         Assert.Equal(FailureKind.NameTaken, outcome.Failure?.Kind);
         Assert.NotNull(issuedHash);
         string hash = issuedHash;
-        _harness.Effects.Verify(e => e.NotIssuedAsync(hash), Times.Once);
+        _harness.Effects.Verify(e => e.NotIssuedAsync(Tenant, It.IsAny<string>(), hash, _harness.Now, It.IsAny<DateTimeOffset>()), Times.Once);
         _harness.Effects.Verify(e => e.CreatedAsync(It.IsAny<ClientRecord>()), Times.Never);
     }
 

@@ -116,6 +116,18 @@ public sealed class ClientServiceTokenTests
     }
 
     [Fact]
+    public async Task Regenerate_OfAWellFormedIdOfNoClient_IsNotFound_WithoutWritingAnything()
+    {
+        // A refused request must leave nothing behind: no lookup, no expiry index row for the timer to read.
+        Outcome<IssuedToken> outcome = await _harness.Service.RegenerateAsync(
+            _harness.Admin, ClientIds.New(_harness.Now), new RegenerateTokenCommand(null, null, null), IfMatch.None);
+
+        Assert.Equal(FailureKind.NotFound, outcome.Failure?.Kind);
+        Assert.Empty(_harness.Effects.Invocations);
+        Assert.Empty(_harness.Store.Commits);
+    }
+
+    [Fact]
     public async Task Regenerate_RemovesTheLookupItWrote_WhenTheIfMatchNoLongerHolds()
     {
         Outcome<IssuedToken> outcome = await _harness.Service.RegenerateAsync(
@@ -123,7 +135,9 @@ public sealed class ClientServiceTokenTests
 
         Assert.Equal(FailureKind.PreconditionFailed, outcome.Failure?.Kind);
         IInvocation issuing = Assert.Single(_harness.Effects.Invocations, call => call.Method.Name == nameof(ClientEffects.IssuingAsync));
-        _harness.Effects.Verify(e => e.NotIssuedAsync((string)issuing.Arguments[2]), Times.Once);
+        _harness.Effects.Verify(e => e.NotIssuedAsync(
+            (string)issuing.Arguments[0], (string)issuing.Arguments[1], (string)issuing.Arguments[2],
+            (DateTimeOffset)issuing.Arguments[3], (DateTimeOffset)issuing.Arguments[4]), Times.Once);
         Assert.Empty(_harness.Store.Commits);
     }
 }
