@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
@@ -16,7 +15,7 @@ namespace BlueTokens.Core.Auth;
 /// In development the JWT is HS256 signed with <see cref="AuthOptions.SigningKey"/>; in production the keys come
 /// from the OIDC discovery document of <see cref="AuthOptions.Authority"/>.
 /// </summary>
-internal partial class AdminAuthenticator
+internal sealed partial class AdminAuthenticator
 {
     public const int MaximumTenantIdLength = 128;
 
@@ -63,15 +62,7 @@ internal partial class AdminAuthenticator
         }
     }
 
-    /// <summary>For mocking only: a mock built this way must set up every member it is asked for.</summary>
-    protected AdminAuthenticator()
-    {
-        _options = new AuthOptions();
-        _time = TimeProvider.System;
-        _logger = NullLogger.Instance;
-    }
-
-    public virtual async Task<AuthenticationResult> AuthenticateAsync(string? authorizationHeader, CancellationToken cancellationToken = default)
+    public async Task<AuthenticationResult> AuthenticateAsync(string? authorizationHeader, CancellationToken cancellationToken = default)
     {
         string? failure = JwtRules.ReadBearerToken(authorizationHeader, out string jwt);
         if (failure is not null)

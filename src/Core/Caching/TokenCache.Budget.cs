@@ -16,7 +16,7 @@ internal partial class TokenCache
     /// Whether a source has spent its failure budget, and for how long its window still runs (one command on the
     /// budget's own slot); null where Redis is unavailable.
     /// </summary>
-    public virtual async Task<BudgetState?> ReadBudgetAsync(string source, int budget)
+    public async Task<BudgetState?> ReadBudgetAsync(string source, int budget)
     {
         RedisResult? result = await TryAsync(redis.Reads, database => database.ScriptEvaluateAsync(CacheScripts.Budget, [FailureKey(source)]));
         if (result is null)
@@ -31,7 +31,7 @@ internal partial class TokenCache
     }
 
     /// <summary>Spends one unit of a source's budget; gives the units spent in its window and when it ends (null: Redis unavailable).</summary>
-    public virtual async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
+    public async Task<(long Spent, TimeSpan WindowLeft)?> SpendAsync(string source)
     {
         RedisResult? result = await TryAsync(redis.Reads, database => database.ScriptEvaluateAsync(
             CacheScripts.Spend, [FailureKey(source)], [(long)FailureWindow.TotalMilliseconds]));

@@ -12,7 +12,7 @@ internal partial class TokenCache
     /// Writes what a validate miss read from the table, unless anything as new is already there, the read is older
     /// than the fill deadline, or the bucket's generation is no longer the one read before the table.
     /// </summary>
-    public virtual async Task<bool> FillAsync(string tokenHash, long version, string payload, TimeSpan lifetime, CacheClock clock)
+    public async Task<bool> FillAsync(string tokenHash, long version, string payload, TimeSpan lifetime, CacheClock clock)
     {
         if (lifetime <= TimeSpan.Zero)
         {

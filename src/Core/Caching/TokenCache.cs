@@ -91,7 +91,7 @@ internal partial class TokenCache(
     /// server was identified): the fill presents both, and is dropped if the read is too old by then or the bucket
     /// was emptied or moved since. Null where Redis is unavailable.
     /// </summary>
-    public virtual Task<CacheClock?> ReadClockAsync(string tokenHash) =>
+    public Task<CacheClock?> ReadClockAsync(string tokenHash) =>
         ReadClockAsync(redis.Reads, CacheKeys.Generation(CacheKeys.Bucket(tokenHash)));
 
     /// <summary>

@@ -10,14 +10,14 @@ namespace BlueTokens.Core.Events;
 /// Events waiting to be sent to the queue: written right after the change commits (one insert), removed once the
 /// queue has them. Table <c>eventoutbox</c>, one partition, oldest first.
 /// </summary>
-internal class EventOutbox(StorageTables tables)
+internal sealed class EventOutbox(StorageTables tables)
 {
     public const string Table = "eventoutbox";
     private const string Partition = "pending";
 
     private readonly EnsuredTable _ensured = tables.Ensured(Table);
 
-    public virtual async Task AddAsync(LifecycleEvent lifecycleEvent, CancellationToken cancellationToken = default)
+    public async Task AddAsync(LifecycleEvent lifecycleEvent, CancellationToken cancellationToken = default)
     {
         await _ensured.EnsureAsync(cancellationToken);
         TableClient table = _ensured.Client;
@@ -33,7 +33,7 @@ internal class EventOutbox(StorageTables tables)
     /// write conditional on the row read: an event another instance has claimed is skipped, so that two senders do
     /// not both send it (a sender that stops before deleting leaves the event to be claimed again later).
     /// </summary>
-    public virtual async Task<OutboxClaim> ClaimAsync(int take, DateTimeOffset now, TimeSpan claimFor, CancellationToken cancellationToken = default)
+    public async Task<OutboxClaim> ClaimAsync(int take, DateTimeOffset now, TimeSpan claimFor, CancellationToken cancellationToken = default)
     {
         await _ensured.EnsureAsync(cancellationToken);
         TableClient table = _ensured.Client;
@@ -75,7 +75,7 @@ internal class EventOutbox(StorageTables tables)
     }
 
     /// <summary>Gives up claims this sender cannot honour (the queue is down), so that any sender may take them at once.</summary>
-    public virtual async Task ReleaseAsync(IEnumerable<string> rowKeys, CancellationToken cancellationToken = default)
+    public async Task ReleaseAsync(IEnumerable<string> rowKeys, CancellationToken cancellationToken = default)
     {
         foreach (string rowKey in rowKeys)
         {
@@ -89,7 +89,7 @@ internal class EventOutbox(StorageTables tables)
         }
     }
 
-    public virtual async Task RemoveAsync(string rowKey, CancellationToken cancellationToken = default)
+    public async Task RemoveAsync(string rowKey, CancellationToken cancellationToken = default)
     {
         try
         {

@@ -23,7 +23,7 @@ internal sealed record ExpiryEntry(string Day, string RowKey, ExpiryKind Kind, D
 /// <c>expiryindex</c>; row key <c>{due ticks}|{kind}|{tenant}|{client}|{token hash}</c>. Rows are written before
 /// the change that needs them commits; a row that no longer matches its client is simply dropped when due.
 /// </summary>
-internal class ExpiryIndex(StorageTables tables)
+internal sealed class ExpiryIndex(StorageTables tables)
 {
     public const string Table = "expiryindex";
     private const string CheckpointPartition = "checkpoint";
@@ -38,7 +38,7 @@ internal class ExpiryIndex(StorageTables tables)
         new(DayOf(dueAt), $"{dueAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|{kind}|{tenantId}|{clientId}|{tokenHash}", kind, dueAt, tenantId, clientId, tokenHash);
 
     /// <summary>Adds entries (an existing identical one is fine), after making sure the checkpoint cannot be past them.</summary>
-    public virtual async Task AddAsync(IEnumerable<ExpiryEntry> entries, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task AddAsync(IEnumerable<ExpiryEntry> entries, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await EnsureReadyAsync(now, cancellationToken);
         await Task.WhenAll(entries.Select(async entry =>
@@ -53,7 +53,7 @@ internal class ExpiryIndex(StorageTables tables)
         }));
     }
 
-    public virtual async Task RemoveAsync(ExpiryEntry entry, CancellationToken cancellationToken = default)
+    public async Task RemoveAsync(ExpiryEntry entry, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -66,7 +66,7 @@ internal class ExpiryIndex(StorageTables tables)
     }
 
     /// <summary>Entries of <paramref name="day"/> due by <paramref name="now"/>, oldest first, at most <paramref name="take"/>.</summary>
-    public virtual async Task<IReadOnlyList<ExpiryEntry>> DueAsync(string day, DateTimeOffset now, int take, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ExpiryEntry>> DueAsync(string day, DateTimeOffset now, int take, CancellationToken cancellationToken = default)
     {
         string before = (now.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
         var due = new List<ExpiryEntry>();
@@ -84,14 +84,14 @@ internal class ExpiryIndex(StorageTables tables)
     }
 
     /// <summary>The first day that may still hold unhandled entries (null before any entry was ever written).</summary>
-    public virtual async Task<(string Day, ETag ETag)?> CheckpointAsync(CancellationToken cancellationToken = default)
+    public async Task<(string Day, ETag ETag)?> CheckpointAsync(CancellationToken cancellationToken = default)
     {
         NullableResponse<TableEntity> row = await _table.GetEntityIfExistsAsync<TableEntity>(CheckpointPartition, CheckpointRow, cancellationToken: cancellationToken);
         return row.HasValue ? (row.Value!.GetString("Day"), row.Value.ETag) : null;
     }
 
     /// <summary>Moves the checkpoint forward; a concurrent run that moved it first wins (false).</summary>
-    public virtual async Task<bool> AdvanceCheckpointAsync(string day, ETag read, CancellationToken cancellationToken = default)
+    public async Task<bool> AdvanceCheckpointAsync(string day, ETag read, CancellationToken cancellationToken = default)
     {
         try
         {

@@ -8,13 +8,13 @@ namespace BlueTokens.Core.Storage;
 /// management around its commits and by the expiry timer; read by the validate path. An index, not a source of
 /// truth: the client row judges whether a token still counts, so the last writer's value is always the one wanted.
 /// </summary>
-internal class TokenLookups(StorageTables tables)
+internal sealed class TokenLookups(StorageTables tables)
 {
     public const string Table = "tokenlookup";
 
     private readonly EnsuredTable _table = tables.Ensured(Table);
 
-    public virtual async Task InsertLookupAsync(string tokenHash, string tenantId, string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    public async Task InsertLookupAsync(string tokenHash, string tenantId, string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         await _table.EnsureAsync(cancellationToken);
         await _table.Client.AddEntityAsync(
@@ -22,7 +22,7 @@ internal class TokenLookups(StorageTables tables)
             cancellationToken);
     }
 
-    public virtual async Task<TokenLookupEntity?> GetLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
+    public async Task<TokenLookupEntity?> GetLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
     {
         await _table.EnsureAsync(cancellationToken);
         NullableResponse<TokenLookupEntity> response = await _table.Client.GetEntityIfExistsAsync<TokenLookupEntity>(tokenHash, "", cancellationToken: cancellationToken);
@@ -30,7 +30,7 @@ internal class TokenLookups(StorageTables tables)
     }
 
     /// <summary>Moves a lookup's end (a grace period): an index entry, so the last writer's value is the one wanted.</summary>
-    public virtual async Task SetLookupExpiryAsync(string tokenHash, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    public async Task SetLookupExpiryAsync(string tokenHash, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         var patch = new TableEntity(tokenHash, "") { [nameof(TokenLookupEntity.ExpiresAt)] = expiresAt };
         try
@@ -43,7 +43,7 @@ internal class TokenLookups(StorageTables tables)
         }
     }
 
-    public virtual async Task DeleteLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
+    public async Task DeleteLookupAsync(string tokenHash, CancellationToken cancellationToken = default)
     {
         await _table.Client.DeleteEntityAsync(tokenHash, "", ETag.All, cancellationToken);
     }
