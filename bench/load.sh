@@ -33,12 +33,13 @@ if [ -n "${DOTNET_PerfMapEnabled:-}" ] && ! command -v perf >/dev/null; then
 fi
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || die "wrk is missing: apt-get install wrk"
 
-blob=20010 queue=20011 table=20012 redis_port=16390 port=7090 cluster_ports=(16391 16392 16393 16394 16395 16396)
-for p in $blob $queue $table $redis_port $port "${cluster_ports[@]}"; do port_in_use "$p" && die "Port $p is in use; the benchmark needs it free."; done
+blob=20010 queue=20011 table=20012 redis_port=16390 port=7090 port_off=7091 cluster_ports=(16391 16392 16393 16394 16395 16396)
+for p in $blob $queue $table $redis_port $port $port_off "${cluster_ports[@]}"; do port_in_use "$p" && die "Port $p is in use; the benchmark needs it free."; done
 data="$(mktemp -d)"
-host_pid=""
+host_pid="" host_off_pid=""
 cleanup() {
   [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
+  [ -n "$host_off_pid" ] && kill "$host_off_pid" 2>/dev/null && wait "$host_off_pid" 2>/dev/null
   redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true
   for p in "${cluster_ports[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; done
   stop_started
@@ -86,7 +87,7 @@ if $cluster; then
   export Redis__ConnectionString="$(printf '127.0.0.1:%s,' "${cluster_ports[@]}" | sed 's/,$//')"
   replicas="$(for p in "${cluster_ports[@]}"; do redis-cli -p "$p" role | head -1 | grep -q slave && printf '%s,' "$p"; done | sed 's/,$//')"
   redis_args=(--redis-ports "$(IFS=,; echo "${cluster_ports[*]}")" --replica-ports "$replicas")
-  $scenarios_given || extra+=(--scenarios hit,hit-half-load,junk,miss,management,revocation-latency)
+  $scenarios_given || extra+=(--scenarios hit,ceiling,hit-half-load,junk,miss,management,revocation-latency)
 fi
 export LocalHost__Benchmark=true LocalHost__DisableTimers=true
 export Tenants__MaxClients=$(( clients + 100 )) Validate__MaxFailuresPerMinute=1000000000
@@ -94,7 +95,12 @@ export Logging__LogLevel__Default=Warning
 say "Starting LocalHost on $port..."
 dotnet src/LocalHost/bin/Release/net10.0/BlueTokens.LocalHost.dll --port $port --settings "$BLUE_ROOT/local.settings.sample.json" >"$data/host.log" 2>&1 &
 host_pid=$!
+# A second host over the same store with the local answers off: validate as one Redis GET, side by side.
+Cache__LocalLease=00:00:00 dotnet src/LocalHost/bin/Release/net10.0/BlueTokens.LocalHost.dll --port $port_off \
+  --settings "$BLUE_ROOT/local.settings.sample.json" >"$data/host-off.log" 2>&1 &
+host_off_pid=$!
 wait_for_port $port 60 LocalHost
+wait_for_port $port_off 60 "LocalHost (local answers off)"
 
 issuer="$(sed -n 's/.*"Auth__Issuer": "\(.*\)".*/\1/p' local.settings.sample.json)"
 audience="$(sed -n 's/.*"Auth__Audience": "\(.*\)".*/\1/p' local.settings.sample.json)"
@@ -102,4 +108,4 @@ signing="$(sed -n 's/.*"Auth__SigningKey": "\(.*\)".*/\1/p' local.settings.sampl
 dotnet bench/Load/bin/Release/net10.0/BlueTokens.Load.dll \
   --base-url "http://127.0.0.1:$port" --clients "$clients" --duration "$duration" --connections "$connections" --rounds "$rounds" \
   --script bench/validate.lua "${redis_args[@]}" --redis-restart "redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --dir '$data' --daemonize yes" \
-  --host-pid "$host_pid" --issuer "$issuer" --audience "$audience" --signing-key "$signing" "${extra[@]}"
+  --host-pid "$host_pid" --base-url-off "http://127.0.0.1:$port_off" --host-pid-off "$host_off_pid" --issuer "$issuer" --audience "$audience" --signing-key "$signing" "${extra[@]}"

@@ -33,8 +33,10 @@ await WarmAsync(options, tokensFile);
 Console.Error.WriteLine("Warming the host (not measured)...");
 for (int i = 0; i < 2; i++)
 {
-    await WrkAsync(options, "baseline", tokensFile, 5, options.Connections, 0);
-    await WrkAsync(options, "validate", tokensFile, 5, options.Connections, 0);
+    foreach (string target in options.Targets)
+    {
+        await WrkAsync(options, target, tokensFile, 5, options.Connections, 0);
+    }
 }
 
 if (options.Wants("hit"))
@@ -42,9 +44,22 @@ if (options.Wants("hit"))
     results.Add(await CompareAsync(options, "hit", tokensFile, before: null));
 }
 
+// The local answers against the ceiling of the process (no I/O at all), on and off; LocalHost's own cost.
+if (options.Wants("ceiling"))
+{
+    results.Add(await CompareAsync(options, "ceiling", tokensFile, before: null, against: "noio"));
+    if (options.BaseUrlOff is not null)
+    {
+        results.Add(await CompareAsync(options, "hit-local-off", tokensFile, before: null, target: "validate-off"));
+        results.Add(await CompareAsync(options, "ceiling-local-off", tokensFile, before: null, target: "validate-off", against: "noio"));
+    }
+
+    results.Add(await CompareAsync(options, "localhost-cost", tokensFile, before: null, target: "baseline", against: "bare-get"));
+}
+
 if (options.Wants("hit-half-load"))
 {
-    results.Add(await HalfLoadAsync(options, tokensFile, results.FirstOrDefault(s => s.Name == "hit")));
+    results.AddRange(await HalfLoadAsync(options, tokensFile, results.FirstOrDefault(s => s.Name == "hit")));
 }
 
 if (options.Profile is { } profileDirectory)
@@ -97,7 +112,7 @@ Console.WriteLine();
 Console.WriteLine($"{"scenario",-16}{"validate rps",14}{"p50 ms",9}{"p99 ms",9}{"cpu µs",13}{"baseline rps",14}{"p50 ms",9}{"p99 ms",9}{"cpu µs",13}{"ratio",8}");
 foreach (Scenario s in results)
 {
-    Console.WriteLine($"{s.Name,-16}{s.Validate.Rps,14:0}{s.Validate.P50Ms,9:0.00}{s.Validate.P99Ms,9:0.00}{Cpu(s.Validate),13}" +
+    Console.WriteLine($"{s.Name + (s.Target == "validate" && s.Against == "baseline" ? "" : $" ({s.Target}/{s.Against})"),-16}{s.Validate.Rps,14:0}{s.Validate.P50Ms,9:0.00}{s.Validate.P99Ms,9:0.00}{Cpu(s.Validate),13}" +
         (s.Baseline is { } b ? $"{b.Rps,14:0}{b.P50Ms,9:0.00}{b.P99Ms,9:0.00}{Cpu(b),13}{s.Validate.Rps / b.Rps,8:0.00}" : ""));
 }
 
@@ -122,6 +137,8 @@ Console.WriteLine(JsonSerializer.Serialize(new
     scenarios = results.Select(s => new
     {
         name = s.Name,
+        target = s.Target,
+        against = s.Against,
         validate = s.Validate,
         baseline = s.Baseline,
         ratio = s.Baseline is { } b ? Math.Round(s.Validate.Rps / b.Rps, 3) : (double?)null,
@@ -150,7 +167,7 @@ static async Task WarmAsync(Options options, string tokensFile)
     }));
 }
 
-static async Task<Scenario> CompareAsync(Options options, string name, string file, Func<Task>? before)
+static async Task<Scenario> CompareAsync(Options options, string name, string file, Func<Task>? before, string target = "validate", string against = "baseline")
 {
     var validate = new List<Run>();
     var baseline = new List<Run>();
@@ -161,20 +178,20 @@ static async Task<Scenario> CompareAsync(Options options, string name, string fi
             await before();
         }
 
-        baseline.Add(await WrkAsync(options, "baseline", file, options.Duration, options.Connections, 0));
+        baseline.Add(await WrkAsync(options, against, file, options.Duration, options.Connections, 0));
         if (before is not null)
         {
             await before();
         }
 
-        validate.Add(await WrkAsync(options, "validate", file, options.Duration, options.Connections, 0));
+        validate.Add(await WrkAsync(options, target, file, options.Duration, options.Connections, 0));
     }
 
-    return new Scenario(name, Median(validate), Median(baseline));
+    return new Scenario(name, Median(validate), Median(baseline), target, against);
 }
 
 // Latency at half of the baseline's throughput: each connection paced by wrk's delay().
-static async Task<Scenario> HalfLoadAsync(Options options, string tokensFile, Scenario? full)
+static async Task<Scenario[]> HalfLoadAsync(Options options, string tokensFile, Scenario? full)
 {
     // Half of the baseline's throughput as just measured, or of a fresh baseline run when "hit" was skipped.
     double target = (full?.Baseline ?? await WrkAsync(options, "baseline", tokensFile, options.Duration, options.Connections, 0)).Rps / 2;
@@ -182,12 +199,21 @@ static async Task<Scenario> HalfLoadAsync(Options options, string tokensFile, Sc
     int connections = Math.Max(1, (int)Math.Round(target * delayMs / 1000));
     Run validate = await WrkAsync(options, "validate", tokensFile, options.Duration, connections, delayMs);
     Run baseline = await WrkAsync(options, "baseline", tokensFile, options.Duration, connections, delayMs);
-    return new Scenario($"hit-half-load", validate, baseline);
+    Run ceiling = await WrkAsync(options, "noio", tokensFile, options.Duration, connections, delayMs);
+    return [new Scenario("hit-half-load", validate, baseline), new Scenario("ceiling-half-load", validate, ceiling, "validate", "noio")];
 }
 
 static async Task<Run> WrkAsync(Options options, string target, string file, int seconds, int connections, int delayMs)
 {
-    string url = options.BaseUrl.TrimEnd('/') + (target == "baseline" ? "/api/bench/redis-get" : "/api/validate");
+    (string baseUrl, string path, int hostPid) = target switch
+    {
+        "baseline" => (options.BaseUrl, "/api/bench/redis-get", options.HostPid),
+        "noio" => (options.BaseUrl, "/api/bench/no-io", options.HostPid),
+        "bare-get" => (options.BaseUrl, "/api/bench/bare-redis-get", options.HostPid),
+        "validate-off" => (options.BaseUrlOff ?? throw new ArgumentException("validate-off needs --base-url-off"), "/api/validate", options.HostPidOff),
+        _ => (options.BaseUrl, "/api/validate", options.HostPid),
+    };
+    string url = baseUrl.TrimEnd('/') + path;
     var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
     foreach (string argument in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", options.Script, url })
     {
@@ -197,18 +223,20 @@ static async Task<Run> WrkAsync(Options options, string target, string file, int
     info.Environment["TOKENS"] = file;
     info.Environment["DELAY_MS"] = delayMs.ToString(CultureInfo.InvariantCulture);
     int[] redisPids = [.. options.RedisPorts.Select(RedisPid)];
-    TimeSpan hostCpu = CpuTime(options.HostPid), redisCpu = CpuTimeOfAll(redisPids);
+    TimeSpan hostCpu = CpuTime(hostPid), redisCpu = CpuTimeOfAll(redisPids);
+    long gets = await RedisGetsAsync(options);
     using Process wrk = Process.Start(info)!;
     string output = await wrk.StandardOutput.ReadToEndAsync();
     await wrk.WaitForExitAsync();
     Run run = Run.Parse(output);
     run = run with
     {
-        HostCpuUs = PerRequest(CpuTime(options.HostPid) - hostCpu, run.Requests),
+        HostCpuUs = PerRequest(CpuTime(hostPid) - hostCpu, run.Requests),
         RedisCpuUs = PerRequest(CpuTimeOfAll(redisPids) - redisCpu, run.Requests),
+        RedisGetsPerRequest = run.Requests == 0 ? 0 : Math.Round((double)(await RedisGetsAsync(options) - gets) / run.Requests, 3),
     };
     Console.Error.WriteLine($"  {target,-9} c={connections,-3} delay={delayMs}ms: {run.Rps:0} rps, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, " +
-        $"CPU per request: host {run.HostCpuUs:0.0} µs, Redis {run.RedisCpuUs:0.0} µs, non-2xx {run.Non2xx}");
+        $"CPU per request: host {run.HostCpuUs:0.0} µs, Redis {run.RedisCpuUs:0.0} µs, Redis GETs per request {run.RedisGetsPerRequest:0.000}, non-2xx {run.Non2xx}");
     return run;
 }
 
@@ -252,6 +280,23 @@ static int RedisPid(int port)
     return 0;
 }
 
+// GETs served so far by every primary: a validate the local answers do not give costs exactly one.
+static async Task<long> RedisGetsAsync(Options options)
+{
+    long total = 0;
+    foreach (int port in options.RedisPorts.Except(options.ReplicaPorts))
+    {
+        var info = new ProcessStartInfo("redis-cli", ["-p", port.ToString(CultureInfo.InvariantCulture), "info", "commandstats"]) { RedirectStandardOutput = true };
+        using Process cli = Process.Start(info)!;
+        string text = await cli.StandardOutput.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        Match get = Regex.Match(text, @"cmdstat_get:calls=(\d+)");
+        total += get.Success ? long.Parse(get.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
+    return total;
+}
+
 static Run Median(List<Run> runs) => runs.OrderBy(run => run.Rps).ElementAt(runs.Count / 2);
 
 // On every server (a cluster's replicas refuse a FLUSHALL; their primaries' reaches them).
@@ -293,9 +338,9 @@ static long PeakMemoryKb(int pid)
 
 static string RuntimeDescription() => RuntimeInformation.FrameworkDescription;
 
-internal sealed record Scenario(string Name, Run Validate, Run? Baseline);
+internal sealed record Scenario(string Name, Run Validate, Run? Baseline, string Target = "validate", string Against = "baseline");
 
-internal sealed record Run(double Rps, double P50Ms, double P99Ms, long Requests, long Non2xx, double HostCpuUs = 0, double RedisCpuUs = 0)
+internal sealed record Run(double Rps, double P50Ms, double P99Ms, long Requests, long Non2xx, double HostCpuUs = 0, double RedisCpuUs = 0, double RedisGetsPerRequest = 0)
 {
     public static Run Parse(string wrk)
     {
@@ -318,7 +363,14 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
     int RedisPort, string RedisRestart, int HostPid, string Issuer, string Audience, string SigningKey,
     string[] Scenarios, string? Profile, int ManagementConcurrency, int[] RedisPorts, int[] ReplicaPorts)
 {
-    public static readonly string[] AllScenarios = ["hit", "hit-half-load", "junk", "miss", "redis-stopped", "management", "revocation-latency"];
+    public static readonly string[] AllScenarios = ["hit", "ceiling", "hit-half-load", "junk", "miss", "redis-stopped", "management", "revocation-latency"];
+
+    /// <summary>A second host over the same store with the local answers off (<c>Cache__LocalLease=00:00:00</c>).</summary>
+    public string? BaseUrlOff { get; init; }
+
+    public int HostPidOff { get; init; }
+
+    public string[] Targets => BaseUrlOff is null ? ["baseline", "noio", "bare-get", "validate"] : ["baseline", "noio", "bare-get", "validate", "validate-off"];
 
     public bool Wants(string scenario) => Scenarios.Contains(scenario);
 
@@ -337,7 +389,11 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
             Int("rounds", 2), Get("script", "bench/validate.lua"), Int("redis-port", 16390), Get("redis-restart", "true"), Int("host-pid", 0),
             Get("issuer", ""), Get("audience", ""), Get("signing-key", ""),
             ScenarioList(Get("scenarios", string.Join(',', AllScenarios))), values.GetValueOrDefault("profile"), Int("management-concurrency", 8),
-            Ports(Get("redis-ports", Get("redis-port", "16390"))), Ports(Get("replica-ports", "")));
+            Ports(Get("redis-ports", Get("redis-port", "16390"))), Ports(Get("replica-ports", "")))
+        {
+            BaseUrlOff = values.GetValueOrDefault("base-url-off"),
+            HostPidOff = Int("host-pid-off", 0),
+        };
     }
 
     private static int[] Ports(string list) =>

@@ -95,6 +95,7 @@ public class InProcessValidateBenchmarks
             store,
             new LastUseRecorder(store, validateOptions, NullLogger<LastUseRecorder>.Instance),
             new LocalFailureBudget(TimeProvider.System),
+            new LocalAnswers(Options.Create(new CacheOptions { LocalLease = TimeSpan.Zero })),
             new NoValidationObserver(),
             validateOptions,
             TimeProvider.System);

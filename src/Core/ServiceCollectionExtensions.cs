@@ -70,6 +70,7 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<DeferredHostedService<CacheSync>>();
         services.AddSingleton<LastUseRecorder>();
         services.AddSingleton<LocalFailureBudget>();
+        services.AddSingleton<LocalAnswers>();
         services.AddSingleton<KeyRewrap>();
         services.AddHostedService<DeferredHostedService<LastUseRecorder>>();
         services.TryAddSingleton<IValidationObserver, NoValidationObserver>();

@@ -31,6 +31,10 @@ WebApplication app = builder.Build();
 string routePrefix = ReadRoutePrefix();
 app.MapHttpFunctions(app.Services.GetRequiredService<FunctionCatalog>(), routePrefix);
 app.MapAdminEndpoints();
+if (app.Configuration.GetValue<bool>(BaselineRedisGet.EnableSetting))
+{
+    app.MapBenchmarkEndpoints(routePrefix);
+}
 
 // The Access Token Management page is the GetWebAsset function at {prefix}/ui/ (the Functions host serves
 // functions only under the prefix); here the root leads to it too.

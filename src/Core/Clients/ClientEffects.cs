@@ -2,6 +2,7 @@ using BlueTokens.Core.Caching;
 using BlueTokens.Core.Events;
 using BlueTokens.Core.Expiry;
 using BlueTokens.Core.Storage;
+using BlueTokens.Core.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ internal partial class ClientEffects(
     ExpiryIndex index,
     LifecycleEvents events,
     TokenLookups lookups,
+    LocalAnswers local,
     IOptions<ExpiryOptions> expiry,
     TimeProvider time,
     ILogger<ClientEffects> logger)
@@ -51,10 +53,15 @@ internal partial class ClientEffects(
     {
         // The cache holds what an admin's change sets, and each moves the version. Of the timer's marks, which
         // keep it, only the expiry's is published: nothing of an ended token is to outlive it.
+        Task leaseOut = Task.CompletedTask;
         if (after.Version != before.Version || after.ExpiredTokenHash != before.ExpiredTokenHash)
         {
             IEnumerable<string> revoked = Hashes(before).Except(Hashes(after));
             await cache.PublishAsync(cache.WritesFor(after, revoked, after.Version));
+
+            // An admin's change returns only once no instance can still answer from memory what it read before
+            // (the timer's marks need not wait: what they publish, the clock has already decided).
+            leaseOut = after.Version != before.Version ? local.WaitOutAsync(local.LeaseStart()) : Task.CompletedTask;
         }
 
         bool rotated = before.TokenHash != after.TokenHash;
@@ -71,16 +78,20 @@ internal partial class ClientEffects(
         {
             await SettleLookupsAsync(before, after.GraceTokens);
         }
+
+        await leaseOut;
     }
 
     public virtual async Task DeletedAsync(ClientRecord client)
     {
         await cache.PublishAsync(cache.WritesFor(null, Hashes(client), client.Version + 1));
+        Task leaseOut = local.WaitOutAsync(local.LeaseStart());
         await Task.WhenAll(
             RemoveTokenEntriesAsync(client),
             Task.WhenAll(client.GraceTokens.Select(grace => index.RemoveAsync(GraceEntry(client, grace)))));
         await events.PublishAsync(LifecycleEventTypes.ClientDeleted, client.TenantId, client.Id, client.Name);
         await RemoveLookupsAsync(Hashes(client));
+        await leaseOut;
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ internal sealed class TokenValidator(
     ClientStore store,
     LastUseRecorder lastUse,
     LocalFailureBudget localBudget,
+    LocalAnswers local,
     IValidationObserver observer,
     IOptions<ValidateOptions> options,
     TimeProvider time,
@@ -31,12 +32,37 @@ internal sealed class TokenValidator(
     /// hashed here, before anything waits; junk is refused without a cache read.
     /// </summary>
     public ValueTask<ValidationResult> ValidateAsync(ReadOnlySpan<char> token, string source, CancellationToken cancellationToken = default) =>
-        AccessToken.TryHash(token, out TokenHash hash) ? ValidateAsync(hash, source, cancellationToken) : RefuseJunkAsync(source);
+        AccessToken.TryHash(token, out TokenHash hash) ? ValidateAsync(in hash, source, cancellationToken) : RefuseJunkAsync(source);
 
     private async ValueTask<ValidationResult> RefuseJunkAsync(string source) =>
         Answered(await SpendAsync(ValidationResult.InvalidToken, source, options.Value.MaxFailuresPerMinute), "none");
 
-    private async ValueTask<ValidationResult> ValidateAsync(TokenHash hash, string source, CancellationToken cancellationToken)
+    private ValueTask<ValidationResult> ValidateAsync(in TokenHash hash, string source, CancellationToken cancellationToken)
+    {
+        // The lease of whatever this call reads starts here, before any read.
+        long leaseStart = local.LeaseStart();
+        if (local.TryGet(hash, leaseStart, out LocalAnswers.Answer held))
+        {
+            if (held.Kind == CachedTokenKind.Live && JudgeHeld(held, time.GetUtcNow()) is { IsValid: true } valid)
+            {
+                // The hot path: no I/O and nothing allocated.
+                lastUse.Record(valid.TenantId!, valid.ClientId!, time.GetUtcNow());
+                return ValueTask.FromResult(Answered(valid, "local"));
+            }
+
+            return RefuseHeldAsync(held, source);
+        }
+
+        return ValidateFromCacheAsync(hash, leaseStart, source, cancellationToken);
+    }
+
+    private async ValueTask<ValidationResult> RefuseHeldAsync(LocalAnswers.Answer held, string source)
+    {
+        ValidationResult refusal = held.Kind == CachedTokenKind.Live ? JudgeHeld(held, time.GetUtcNow()) : ValidationResult.InvalidToken;
+        return Answered(await SpendAsync(refusal, source, options.Value.MaxFailuresPerMinute), "local");
+    }
+
+    private async ValueTask<ValidationResult> ValidateFromCacheAsync(TokenHash hash, long leaseStart, string source, CancellationToken cancellationToken)
     {
         // One async method on the hit path (plus the cache's): each further level would be one more state machine
         // allocated per request once Redis makes it wait.
@@ -48,10 +74,12 @@ internal sealed class TokenValidator(
         if (lookup.Token.Kind == CachedTokenKind.Live)
         {
             // A token the cache answers as valid is answered so, whatever its source has spent (API.md).
+            local.Hold(hash, leaseStart, lookup.Token);
             result = Judge(lookup.Token.Entry!, now);
         }
         else if (lookup.Token.Kind is CachedTokenKind.Revoked or CachedTokenKind.Unknown)
         {
+            local.Hold(hash, leaseStart, lookup.Token);
             result = ValidationResult.InvalidToken;
         }
         else if (lookup.Available)
@@ -67,7 +95,7 @@ internal sealed class TokenValidator(
                 return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: state.WindowLeft), "cache");
             }
 
-            result = await FromTableAsync(tokenHash, await clockRead, cancellationToken);
+            result = await FromTableAsync(hash, leaseStart, await clockRead, cancellationToken);
         }
         else if (localBudget.Read(source, budget) is { Spent: true } spentHere)
         {
@@ -76,7 +104,7 @@ internal sealed class TokenValidator(
         }
         else
         {
-            result = await FromTableAsync(hash.ToHex(), null, cancellationToken);
+            result = await FromTableAsync(hash, leaseStart, null, cancellationToken);
         }
 
         if (result.IsValid)
@@ -86,6 +114,18 @@ internal sealed class TokenValidator(
         }
 
         return Answered(await SpendAsync(result, source, budget), answeredFrom);
+    }
+
+    /// <summary>A held entry judged now: its valid result is made once per lease, the refusals are shared.</summary>
+    private static ValidationResult JudgeHeld(LocalAnswers.Answer held, DateTimeOffset now)
+    {
+        TokenCacheEntry entry = held.Entry!;
+        if (entry.Disabled || entry.ExpiresAt <= now)
+        {
+            return Judge(entry, now);
+        }
+
+        return held.Valid ??= Judge(entry, now);
     }
 
     private ValidationResult Answered(ValidationResult result, string answeredFrom)
@@ -99,13 +139,15 @@ internal sealed class TokenValidator(
     /// table (<paramref name="readAt"/>; null where Redis is unavailable): the fill presents them, and is dropped if
     /// the read is too old by then or the bucket was emptied or moved since.
     /// </summary>
-    private async Task<ValidationResult> FromTableAsync(string tokenHash, CacheClock? readAt, CancellationToken cancellationToken)
+    private async Task<ValidationResult> FromTableAsync(TokenHash hash, long leaseStart, CacheClock? readAt, CancellationToken cancellationToken)
     {
+        string tokenHash = hash.ToHex();
         TokenLookupEntity? index = await lookups.GetLookupAsync(tokenHash, cancellationToken);
         StoredClient? stored = index is null ? null : await store.GetClientAsync(index.TenantId, index.ClientId, cancellationToken);
         if (stored is null)
         {
             await FillAsync(readAt, tokenHash, 0, TokenCache.UnknownPayload, cache.UnknownLifetime, cancellationToken);
+            local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Unknown, null));
             return ValidationResult.InvalidToken;
         }
 
@@ -119,12 +161,14 @@ internal sealed class TokenValidator(
         {
             // Replaced and out of its grace period: remember the revocation at the client's version.
             await FillAsync(readAt, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
+            local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Revoked, null));
             return ValidationResult.InvalidToken;
         }
 
         DateTimeOffset now = time.GetUtcNow();
         TimeSpan lifetime = cache.EntryLifetime(entry.ExpiresAt, now);
         await FillAsync(readAt, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
+        local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Live, entry));
         return Judge(entry, now);
     }
 

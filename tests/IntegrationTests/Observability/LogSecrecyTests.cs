@@ -67,7 +67,7 @@ public sealed class LogSecrecyTests(StackFixture stack)
     public async Task ValidateOutcomeMetric_CountsEachAnswerByOutcomeAndSource()
     {
         var measurements = new ConcurrentQueue<(string Outcome, string Source)>();
-        await using var host = new LocalHostFactory(stack);
+        await using var host = new LocalHostFactory(stack, LocalHostFactory.NoLocalAnswers); // each answer from Redis or the table, by name
         var admin = new AdminApi(host.CreateClient(), $"tenant-{Guid.NewGuid():N}");
         var connector = new Connector(host.CreateClient());
         using var listener = new MeterListener();

@@ -23,7 +23,7 @@ public sealed class ValidateRoundTripTests(StackFixture stack) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _baseHost = new LocalHostFactory(stack);
+        _baseHost = new LocalHostFactory(stack, LocalHostFactory.NoLocalAnswers); // the Redis path, counted
         _host = _baseHost.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
             services.AddSingleton(_table.CreateClient(stack.StorageConnectionString))));
         _host.Server.PreserveExecutionContext = true; // so the counter's scope flows into the request
@@ -47,6 +47,18 @@ public sealed class ValidateRoundTripTests(StackFixture stack) : IAsyncLifetime
         (int table, string[] redis) = await CountAsync(() => _connector.ValidateAsync(_client.Token), "valid");
         Assert.Equal(0, table);
         Assert.Equal(["get=1"], redis); // the token's entry alone: one plain command on one slot
+    }
+
+    [Fact]
+    public async Task LocalHit_IsNoRoundTripAtAll()
+    {
+        await using var local = new LocalHostFactory(stack, new Dictionary<string, string?> { ["Cache:LocalLease"] = "00:00:01" });
+        var connector = new Connector(local.CreateClient());
+        Assert.Equal("valid", (await connector.ValidateAsync(_client.Token)).Outcome); // read from Redis, held for a second
+
+        Dictionary<string, long> before = await _redis.CommandCountsAsync();
+        Assert.Equal("valid", (await connector.ValidateAsync(_client.Token)).Outcome);
+        Assert.Empty(RedisProbe.Delta(before, await _redis.CommandCountsAsync()));
     }
 
     [Fact]

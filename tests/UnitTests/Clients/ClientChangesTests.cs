@@ -21,7 +21,7 @@ public sealed class ClientChangesTests
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly FakeClientStore _store;
-    private readonly Mock<ClientEffects> _effects = new(null!, null!, null!, null!, null!, null!, null!);
+    private readonly Mock<ClientEffects> _effects = new(null!, null!, null!, null!, null!, null!, null!, null!);
     private readonly ClientChanges _changes;
 
     public ClientChangesTests()

@@ -43,7 +43,7 @@ internal sealed class ClientServiceHarness
     /// <summary>The stored client's current token, in the clear.</summary>
     public string Token { get; }
 
-    public Mock<ClientEffects> Effects { get; } = new(null!, null!, null!, null!, null!, null!, null!);
+    public Mock<ClientEffects> Effects { get; } = new(null!, null!, null!, null!, null!, null!, null!, null!);
 
     public TokenProtector Protector { get; }
 
