@@ -24,6 +24,12 @@ internal sealed record ValidationResult(
     public static readonly ValidationResult Expired = new(ValidationCode.Expired);
 
     public bool IsValid => Code == ValidationCode.Valid;
+
+    /// <summary>
+    /// The host's rendering of this result (its HTTP answer), made once: a result held by the local answers is handed
+    /// to every hit of its lease, and so is what was made of it. Opaque to Core.
+    /// </summary>
+    public object? Rendered { get; set; }
 }
 
 /// <summary>

@@ -16,7 +16,7 @@ internal sealed class ValidateToken(TokenValidator validator)
     private static readonly string[] Fields = ["token"];
 
     [Function(nameof(ValidateToken))]
-    public async Task<Results<ApiJson<ValidateResponse>, ApiProblem>> RunAsync(
+    public async Task<Results<ValidAnswer, ApiProblem>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "validate")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -44,10 +44,7 @@ internal sealed class ValidateToken(TokenValidator validator)
 
         return result.Code switch
         {
-            ValidationCode.Valid => ApiJson.Ok(
-                    new ValidateResponse(true, result.TenantId!, result.ClientId!, result.ClientName!, result.Role!, result.ExpiresAt!.Value),
-                    ApiJsonContext.Default.ValidateResponse)
-                .WithHeader("Cache-Control", "no-store"),
+            ValidationCode.Valid => ValidAnswer.For(result),
             ValidationCode.RateLimited => Problems.RateLimited(result.RetryAfter),
             ValidationCode.Disabled => Problems.TokenRefused("disabled", "The client of this token is disabled."),
             ValidationCode.Expired => Problems.TokenRefused("expired", "This token has expired; regenerate it."),
