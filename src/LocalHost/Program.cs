@@ -3,6 +3,7 @@ using BlueTokens.Core;
 using BlueTokens.Core.Auth;
 using BlueTokens.Functions;
 using BlueTokens.LocalHost;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Options;
 
 // LocalHost: serves the function classes of BlueTokens.Functions over Kestrel where the Functions host (func)
@@ -19,6 +20,10 @@ if (File.Exists(settingsPath))
 int port = builder.Configuration.GetValue("port", 7071);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+// Only this machine's own names (any port): a page the developer visits that points a name of its own at 127.0.0.1
+// (DNS rebinding) is refused with 400, so it cannot read answers or run functions.
+builder.Services.Configure<HostFilteringOptions>(options => options.AllowedHosts = ["127.0.0.1", "localhost"]);
 
 builder.Services.AddBlueTokenCore(builder.Configuration);
 builder.Services.AddSingleton(new FunctionCatalog(
