@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BlueTokens.Core;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Configuration;
 using BlueTokens.Functions;
 using BlueTokens.LocalHost;
 using Microsoft.AspNetCore.HostFiltering;
@@ -77,8 +78,16 @@ static void PrintWelcome(WebApplication app, int port)
         Console.WriteLine($"Development admin JWT for tenant '{tenant}' (12 hours):");
         Console.WriteLine($"  export BLUE_JWT={jwt}");
         Console.WriteLine($"  curl -s -H \"Authorization: Bearer $BLUE_JWT\" {baseUrl}/clients");
-        Console.WriteLine("The Access Token Management page, signed in with it (browsers never send the #fragment to a server):");
-        Console.WriteLine($"  {baseUrl}/ui/#token={jwt}");
+        if (RunSite.IsLocalRun(app.Configuration))
+        {
+            Console.WriteLine("The Access Token Management page, signed in with it (browsers never send the #fragment to a server):");
+            Console.WriteLine($"  {baseUrl}/ui/#token={jwt}");
+        }
+        else
+        {
+            // The page takes a token from a link only in a local run (login CSRF elsewhere): no link to print.
+            Console.WriteLine($"Access Token Management page: {baseUrl}/ui/ (paste the JWT: outside a local run a #token= link is not taken)");
+        }
     }
     else
     {
