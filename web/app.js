@@ -9,8 +9,9 @@ import { clearToken, describeToken, getToken, setToken, takeTokenFromUrl } from 
 
 const api = createApi(getToken);
 
-// What the service says about sign-in and expiry warnings (GET config.json); these defaults if it cannot be read.
-const settings = { signIn: null, expiryWarningDays: 7 };
+// What the service says about sign-in and expiry warnings (GET config.json); these defaults if it cannot be read
+// (a token in a link is then not taken: only the service can say that this is a developer's own machine).
+const settings = { signIn: null, expiryWarningDays: 7, acceptLinkToken: false };
 
 const list = { clients: [], continuation: null, loading: false, error: null };
 
@@ -65,7 +66,7 @@ async function loadSettings() {
       Object.assign(settings, await response.json());
     }
   } catch {
-    // The defaults stand: the pasted-token sign-in and a 7-day warning.
+    // The defaults stand: the pasted-token sign-in (no link token) and a 7-day warning.
   }
 
   byId("sign-in-provider").hidden = !settings.signIn;
@@ -85,9 +86,11 @@ async function start() {
     signInProblem = error.message;
   }
 
-  const { token, ignored } = takeTokenFromUrl(!settings.signIn);
+  const { token, ignored } = takeTokenFromUrl(settings.acceptLinkToken === true && !settings.signIn);
   if (ignored) {
-    signInProblem = "The link carried a sign-in token, which this page does not accept: sign in with your organization.";
+    signInProblem = settings.signIn
+      ? "The link carried a sign-in token, which this page does not accept: sign in with your organization."
+      : "The link carried a sign-in token, which this page does not accept outside a local run (./run.sh): paste your token below.";
   }
 
   if (!token) {
@@ -473,7 +476,7 @@ byId("refresh").addEventListener("click", () => {
 byId("clients-more").addEventListener("click", () => loadClients(false));
 byId("clients-title").setAttribute("tabindex", "-1");
 
-// A sign-in link opened in a tab that already shows the page changes only the fragment: sign in with it too.
+// A sign-in link opened in a tab that already shows the page changes only the fragment: take it (or refuse it) too.
 window.addEventListener("hashchange", () => {
   if (new URLSearchParams(window.location.hash.slice(1)).has("token")) {
     clearNotices();

@@ -1,16 +1,17 @@
-// The administrator's bearer token. It arrives in the URL fragment (#token=…), which browsers never send to a
-// server, is kept in this tab's sessionStorage, and is removed from the address bar at once so that it is not
-// left in the history or a bookmark. It is only ever sent in the Authorization header (see api.js).
+// The administrator's bearer token: pasted, from the identity provider, or (in a local run only) in the URL
+// fragment (#token=…), which browsers never send to a server and which is removed from the address bar at once so
+// that it is not left in the history or a bookmark. It is kept in this tab's sessionStorage and only ever sent in
+// the Authorization header (see api.js).
 
 const storageKey = "blue.adminToken";
 
 /**
- * Moves a token from the URL fragment into sessionStorage; returns the token now held, or null. Where the page
- * signs in at an identity provider (`accept` false), a token in the link is removed from the address bar and
- * never used: a link carrying someone else's JWT must not sign this tab in as them (login CSRF). Returns
- * whether such a token was ignored as `ignored`.
+ * Moves a token from the URL fragment into sessionStorage; returns the token now held, or null. Unless the service
+ * says this is a developer's local run (`accept` true: the link ./run.sh prints), a token in the link is removed
+ * from the address bar and never used: a link carrying someone else's JWT must not sign this tab in as them
+ * (login CSRF). Returns whether such a token was ignored as `ignored`.
  */
-export function takeTokenFromUrl(accept = true) {
+export function takeTokenFromUrl(accept = false) {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
   const token = fragment.get("token");
   let ignored = false;

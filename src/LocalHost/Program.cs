@@ -1,8 +1,10 @@
 using System.Text.Json;
 using BlueTokens.Core;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Configuration;
 using BlueTokens.Functions;
 using BlueTokens.LocalHost;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Options;
 
 // LocalHost: serves the function classes of BlueTokens.Functions over Kestrel where the Functions host (func)
@@ -19,6 +21,10 @@ if (File.Exists(settingsPath))
 int port = builder.Configuration.GetValue("port", 7071);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+// Only this machine's own names (any port): a page the developer visits that points a name of its own at 127.0.0.1
+// (DNS rebinding) is refused with 400, so it cannot read answers or run functions.
+builder.Services.Configure<HostFilteringOptions>(options => options.AllowedHosts = ["127.0.0.1", "localhost"]);
 
 builder.Services.AddBlueTokenCore(builder.Configuration);
 builder.Services.AddSingleton(new FunctionCatalog(
@@ -76,8 +82,16 @@ static void PrintWelcome(WebApplication app, int port)
         Console.WriteLine($"Development admin JWT for tenant '{tenant}' (12 hours):");
         Console.WriteLine($"  export BLUE_JWT={jwt}");
         Console.WriteLine($"  curl -s -H \"Authorization: Bearer $BLUE_JWT\" {baseUrl}/clients");
-        Console.WriteLine("The Access Token Management page, signed in with it (browsers never send the #fragment to a server):");
-        Console.WriteLine($"  {baseUrl}/ui/#token={jwt}");
+        if (RunSite.IsLocalRun(app.Configuration))
+        {
+            Console.WriteLine("The Access Token Management page, signed in with it (browsers never send the #fragment to a server):");
+            Console.WriteLine($"  {baseUrl}/ui/#token={jwt}");
+        }
+        else
+        {
+            // The page takes a token from a link only in a local run (login CSRF elsewhere): no link to print.
+            Console.WriteLine($"Access Token Management page: {baseUrl}/ui/ (paste the JWT: outside a local run a #token= link is not taken)");
+        }
     }
     else
     {

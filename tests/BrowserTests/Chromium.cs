@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Playwright;
 
 namespace BlueTokens.BrowserTests;
@@ -37,4 +38,19 @@ internal static class Chromium
             "--disable-sync", "--no-first-run",
         ],
     };
+
+    /// <summary>A tab whose script errors and console errors are added to <paramref name="errors"/>, which a test then expects empty.</summary>
+    public static async Task<IPage> NewWatchedPageAsync(IBrowserContext context, ConcurrentQueue<string> errors)
+    {
+        IPage page = await context.NewPageAsync();
+        page.PageError += (_, error) => errors.Enqueue(error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                errors.Enqueue($"{message.Text} ({message.Location})");
+            }
+        };
+        return page;
+    }
 }

@@ -17,6 +17,7 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _link;
+    private string? _jwt;
 
     private LocalHostProcess(Process process, int port)
     {
@@ -29,6 +30,9 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
 
     /// <summary>The link LocalHost printed: the page, with a development admin JWT in the fragment.</summary>
     public string SignInLink => _link ?? throw new InvalidOperationException($"LocalHost printed no sign-in link (no development signing key?): {Output}");
+
+    /// <summary>The development admin JWT LocalHost printed (<c>export BLUE_JWT=…</c>), in a local run or not.</summary>
+    public string Jwt => _jwt ?? throw new InvalidOperationException($"LocalHost printed no development JWT (no signing key?): {Output}");
 
     /// <param name="port">A port chosen beforehand (a redirect URI registered before the start names it); null for any free one.</param>
     /// <param name="settings">Settings that win over local.settings.sample.json, as environment variables do.</param>
@@ -138,6 +142,11 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
             _link = match.Value;
         }
 
+        if (ExportedJwt().Match(line) is { Success: true } exported)
+        {
+            _jwt = exported.Groups["jwt"].Value;
+        }
+
         if (line.Contains("Press Ctrl-C to stop.", StringComparison.Ordinal))
         {
             _ready.TrySetResult(); // the last line of the welcome, after the link
@@ -146,4 +155,7 @@ internal sealed partial class LocalHostProcess : IAsyncDisposable
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/api/ui/#token=[A-Za-z0-9_.-]+", RegexOptions.CultureInvariant)]
     private static partial Regex PageLink();
+
+    [GeneratedRegex(@"export BLUE_JWT=(?<jwt>[A-Za-z0-9_.-]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex ExportedJwt();
 }

@@ -191,17 +191,5 @@ public sealed class SignInTests(StackFixture stack) : IAsyncLifetime
         Assert.Empty(_pageErrors);
     }
 
-    private async Task<IPage> NewPageAsync(IBrowserContext context)
-    {
-        IPage page = await context.NewPageAsync();
-        page.PageError += (_, error) => _pageErrors.Enqueue(error);
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                _pageErrors.Enqueue($"{message.Text} ({message.Location})");
-            }
-        };
-        return page;
-    }
+    private Task<IPage> NewPageAsync(IBrowserContext context) => Chromium.NewWatchedPageAsync(context, _pageErrors);
 }

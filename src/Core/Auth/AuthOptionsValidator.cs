@@ -66,6 +66,12 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : Setti
             fail("Auth__Authority", "required (an absolute URL of the identity provider) when Auth__UiClientId is set: the page signs in there.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.UiClientId) && string.Equals(options.UiClientId.Trim(), options.Audience.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            // An ID token's aud is the page's client id: with that audience the page's ID token would pass as an admin JWT.
+            fail("Auth__Audience", "must not be Auth__UiClientId: the page's ID tokens carry that audience. Use the API's own (for example api://<api-app-id>).");
+        }
+
         string[] scopes = options.UiScope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (!string.IsNullOrWhiteSpace(options.UiClientId)
             && (!scopes.Contains("openid") || scopes.All(scope => AuthOptions.IdentityScopes.Contains(scope))))
@@ -80,6 +86,11 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : Setti
                 || uri.GetLeftPart(UriPartial.Authority) != origin.TrimEnd('/'))
             {
                 fail("Auth__UiConnectOrigins", $"'{origin}' is not an origin (scheme, host and port only, e.g. https://oauth2.googleapis.com).");
+            }
+            else if (uri.Scheme != Uri.UriSchemeHttps && !RunSite.IsLocalRun(configuration))
+            {
+                // The page sends codes and tokens there: over plain http anyone on the path could read them.
+                fail("Auth__UiConnectOrigins", $"'{origin}' must be https outside a local run (AZURE_FUNCTIONS_ENVIRONMENT=Development, outside Azure).");
             }
         }
     }

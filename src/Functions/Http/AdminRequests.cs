@@ -79,7 +79,15 @@ internal static class AdminRequests
             // The parser's message is not echoed: it can quote the body.
             return Problems.MalformedJson("The body is not well-formed JSON.");
         }
+        catch (InvalidOperationException)
+        {
+            // Refusing duplicate names makes the parser decode every property name, and a name that is no text
+            // (an unpaired surrogate escape) throws this rather than a JsonException: a name can be no field.
+            return Problems.MalformedJson(UnreadableName);
+        }
     }
+
+    private const string UnreadableName = "A property name is not valid Unicode text (it holds an unpaired surrogate escape such as \\ud800).";
 
     private static readonly JsonDocument EmptyObject = JsonDocument.Parse("{}");
 

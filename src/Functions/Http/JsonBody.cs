@@ -10,17 +10,32 @@ namespace BlueTokens.Functions.Http;
 /// </summary>
 internal sealed class JsonBody
 {
+    /// <summary>
+    /// Unknown fields named in an answer, at most; the rest are counted. Each costs a message, and a 64 KiB body of
+    /// short unknown names must not buy an answer several times its size.
+    /// </summary>
+    public const int MaxUnknownFieldsNamed = 10;
+
+    /// <summary>An unknown field's name is shown cut to this length, for the same reason: the writer escapes <c>&lt;</c> as six bytes.</summary>
+    public const int MaxNameShown = 64;
+
     private readonly JsonElement _root;
 
     public JsonBody(JsonElement root, IReadOnlyCollection<string> knownFields)
     {
         _root = root;
+        int unknown = 0;
         foreach (JsonProperty property in root.EnumerateObject())
         {
-            if (!knownFields.Contains(property.Name))
+            if (!knownFields.Contains(property.Name) && ++unknown <= MaxUnknownFieldsNamed)
             {
-                Errors.Add(property.Name, $"Unknown field; this request takes {string.Join(", ", knownFields)}.");
+                Errors.Add(Shown(property.Name), $"Unknown field; this request takes {string.Join(", ", knownFields)}.");
             }
+        }
+
+        if (unknown > MaxUnknownFieldsNamed)
+        {
+            Errors.Add("body", $"{unknown} unknown fields; the first {MaxUnknownFieldsNamed} are named, {unknown - MaxUnknownFieldsNamed} more are left out.");
         }
     }
 
@@ -41,7 +56,16 @@ internal sealed class JsonBody
             return null;
         }
 
-        return value.GetString();
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that decodes to no text (an unpaired surrogate): the client's mistake, about this field.
+            Errors.Add(name, "Must be valid Unicode text; it holds an unpaired surrogate escape such as \\ud800.");
+            return null;
+        }
     }
 
     public int? Integer(string name)
@@ -78,6 +102,17 @@ internal sealed class JsonBody
 
         Errors.Add(name, "Must be an ISO 8601 timestamp with a zone, such as 2027-02-26T10:00:00Z.");
         return null;
+    }
+
+    private static string Shown(string name)
+    {
+        if (name.Length <= MaxNameShown)
+        {
+            return name;
+        }
+
+        int length = char.IsHighSurrogate(name[MaxNameShown - 1]) ? MaxNameShown - 1 : MaxNameShown;
+        return string.Concat(name.AsSpan(0, length), "…");
     }
 
     private bool TryGet(string name, out JsonElement value) =>

@@ -1,10 +1,12 @@
 using System.Text.RegularExpressions;
 using BlueTokens.Core.Auth;
+using BlueTokens.Core.Configuration;
 using BlueTokens.Core.Expiry;
 using BlueTokens.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace BlueTokens.Functions.Web;
@@ -14,10 +16,10 @@ namespace BlueTokens.Functions.Web;
 /// modules), <c>index.html</c> for <c>/api/ui/</c>. It lives under the route prefix because the Functions host
 /// serves functions nowhere else; LocalHost also redirects <c>/</c> here. The page calls the API with the
 /// administrator's bearer token; the files themselves are public and hold no secret. <c>/api/ui/config.json</c>
-/// tells the page how to sign in (the identity provider and the page's client id, from <c>Auth__</c>) and when an
-/// expiry is near (<c>Expiry__WarningDays</c>).
+/// tells the page how to sign in (the identity provider and the page's client id, from <c>Auth__</c>, or whether it
+/// takes a token from a <c>#token=</c> link) and when an expiry is near (<c>Expiry__WarningDays</c>).
 /// </summary>
-internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<ExpiryOptions> expiry)
+internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<ExpiryOptions> expiry, IConfiguration configuration)
 {
     public const string ConfigName = "config.json";
 
@@ -69,7 +71,11 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
         WebSignIn? signIn = string.IsNullOrWhiteSpace(options.UiClientId)
             ? null
             : new WebSignIn(options.Authority!.TrimEnd('/'), options.UiClientId, options.UiScope);
-        return new WebConfig(signIn, expiry.Value.WarningDays);
+
+        // A link that signs in is what ./run.sh prints for a developer. Anywhere else it is login CSRF: a link
+        // carrying an attacker's JWT would sign the victim into the attacker's tenant, and they would work there.
+        bool acceptLinkToken = signIn is null && RunSite.IsLocalRun(configuration);
+        return new WebConfig(signIn, expiry.Value.WarningDays, acceptLinkToken);
     }
 
     /// <summary>The origins the page must be allowed to reach to sign in: the provider's (discovery, token endpoint) and any others configured.</summary>
@@ -120,8 +126,8 @@ internal sealed partial class GetWebAsset(IOptions<AuthOptions> auth, IOptions<E
     }
 }
 
-/// <summary>What the page needs to know before it signs in.</summary>
-internal sealed record WebConfig(WebSignIn? SignIn, int ExpiryWarningDays);
+/// <summary>What the page needs to know before it signs in; <paramref name="AcceptLinkToken"/> only in a local run.</summary>
+internal sealed record WebConfig(WebSignIn? SignIn, int ExpiryWarningDays, bool AcceptLinkToken);
 
 /// <summary>OpenID Connect sign-in for the page: the provider, the page's (public) client id, and the scopes.</summary>
 internal sealed record WebSignIn(string Authority, string ClientId, string Scope);

@@ -95,6 +95,19 @@ public sealed class BadInputSweepTests(StackFixture stack) : ApiTestBase(stack)
         Body("create: 10,000-character name", "POST", Create, $$"""{"name":"{{new string('n', 10_000)}}","role":"analyst"}""", 400, "validation_failed", "name");
         Body("patch: 10,000-character name", "PATCH", Patch, $$"""{"name":"{{new string('n', 10_000)}}"}""", 400, "validation_failed", "name");
 
+        // Escapes that decode to no text (an unpaired surrogate): in a value, an error on its field; in a property
+        // name, at any depth, malformed JSON.
+        Body("create: name \\ud800", "POST", Create, """{"name":"\ud800","role":"x"}""", 400, "validation_failed", "name");
+        Body("create: role a\\udc00", "POST", Create, """{"name":"Valid","role":"a\udc00"}""", 400, "validation_failed", "role");
+        Body("create: property name \\ud800", "POST", Create, """{"\ud800":1}""", 400, "malformed_json", "body");
+        Body("patch: name \\ud800", "PATCH", Patch, """{"name":"\ud800"}""", 400, "validation_failed", "name");
+        Body("patch: property name \\udfff", "PATCH", Patch, """{"name":"Valid","\udfff":1}""", 400, "malformed_json", "body");
+        Body("regenerate: expiresAt \\ud800", "POST", Regenerate, """{"expiresAt":"\ud800"}""", 400, "validation_failed", "expiresAt");
+        Body("regenerate: nested property name \\ud800", "POST", Regenerate, """{"expiresInDays":{"\ud800":1}}""", 400, "malformed_json", "body");
+
+        // Many unknown fields: the first ten are named, the rest counted in one message on the body.
+        Body("create: 20 unknown fields", "POST", Create, "{" + string.Join(',', Enumerable.Range(0, 20).Select(i => $"\"f{i}\":0")) + "}", 400, "validation_failed", "body");
+
         // Oversize bodies: well-formed JSON, refused for its size alone, with a length and streamed without one.
         string oversize = $$"""{"name":"Valid","role":"{{new string('r', MaxBody)}}"}""";
         Body("create: over 64 KiB", "POST", Create, oversize, 413, "payload_too_large");
@@ -192,6 +205,68 @@ public sealed class BadInputSweepTests(StackFixture stack) : ApiTestBase(stack)
         }
 
         Assert.Equal(before, await StoreSnapshot.TakeAsync(Stack.StorageConnectionString));
+    }
+
+    /// <summary>
+    /// Validate takes no JWT, so these reach it from anyone: an escape that decodes to no text is a 400 like any
+    /// other bad body, never a 500 (API.md, "No input may produce a 500").
+    /// </summary>
+    [Theory]
+    [InlineData("""{"token":"\ud800"}""", "validation_failed", "token")]
+    [InlineData("""{"token":"blue_\udc00"}""", "validation_failed", "token")]
+    [InlineData("""{"\ud800":1}""", "malformed_json", "body")]
+    [InlineData("""{"token":"x","pad":{"a":{"\udbff":1}}}""", "malformed_json", "body")]
+    public async Task Validate_BodyWithAnUnpairedSurrogate_Is400NamingWhere(string body, string code, string field)
+    {
+        using HttpClient http = Host.CreateClient();
+
+        using HttpResponseMessage response = await http.PostAsync("/api/validate", new StringContent(body, Encoding.UTF8, Json));
+
+        (await response.AssertProblemAsync(400, code)).AssertErrorOn(field);
+    }
+
+    /// <summary>
+    /// Unknown fields cannot make an answer much larger than the body that asked: at most ten are named (each name
+    /// cut to 64 characters, since the writer escapes <c>&lt;</c> as six bytes), and the rest are counted.
+    /// </summary>
+    [Theory]
+    [InlineData("short names")]
+    [InlineData("one long name")]
+    public async Task Validate_A64KiBBodyOfUnknownFields_GetsASmallAnswer(string shape)
+    {
+        var json = new StringBuilder("{");
+        if (shape == "short names")
+        {
+            for (int i = 0; json.Length < MaxBody - 16; i++)
+            {
+                json.Append(i == 0 ? "" : ",").Append($"\"{i}\":0");
+            }
+        }
+        else
+        {
+            json.Append('"').Append('<', MaxBody - 8).Append("\":0");
+        }
+
+        string body = json.Append('}').ToString();
+        Assert.InRange(Encoding.UTF8.GetByteCount(body), MaxBody - 32, MaxBody);
+        using HttpClient http = Host.CreateClient();
+
+        using HttpResponseMessage response = await http.PostAsync("/api/validate", new StringContent(body, Encoding.UTF8, Json));
+
+        JsonElement problem = await response.AssertProblemAsync(400, "validation_failed");
+        Assert.InRange((await response.Content.ReadAsByteArrayAsync()).Length, 1, 8 * 1024);
+        JsonElement[] named = problem.GetProperty("errors").EnumerateObject().Where(field => field.Name != "body").Select(field => field.Value).ToArray();
+        if (shape == "short names")
+        {
+            Assert.Equal(10, named.Length);
+            string counted = problem.GetProperty("errors").GetProperty("body")[0].GetString()!;
+            Assert.Contains("the first 10 are named", counted, StringComparison.Ordinal);
+            Assert.Contains("more are left out", counted, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal([new string('<', 64) + "…"], problem.GetProperty("errors").EnumerateObject().Select(field => field.Name));
+        }
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using BlueTokens.IntegrationTests.Infrastructure;
 
 namespace BlueTokens.IntegrationTests.LocalHost;
@@ -26,6 +28,39 @@ public sealed class AdminFunctionsTests(StackFixture stack)
         }
 
         Assert.True(ProbeTimer.Runs.Count > before, "the timer function did not run");
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("multipart/form-data; boundary=x")]
+    [InlineData(null)]
+    public async Task AdminFunctions_Returns415AndRunsNothing_ForABodyThatIsNotJson(string? contentType)
+    {
+        // The three types a page of any origin may POST without asking first (no-cors), and no type at all.
+        await using var host = new LocalHostFactory(stack, ProbeSchedule, typeof(ProbeTimer).Assembly);
+        using HttpClient client = host.CreateClient();
+        int before = ProbeTimer.Runs.Count;
+        using var content = new StringContent("""{"input":""}""");
+        content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
+
+        using HttpResponseMessage response = await client.PostAsync("/admin/functions/ProbeTimer", content);
+
+        await response.AssertProblemAsync(415, "unsupported_media_type");
+        await Task.Delay(200); // a run would have been started at once
+        Assert.Equal(before, ProbeTimer.Runs.Count);
+    }
+
+    [Fact]
+    public async Task AdminFunctions_TakesJsonWithACharset()
+    {
+        await using var host = new LocalHostFactory(stack, ProbeSchedule, typeof(ProbeTimer).Assembly);
+        using HttpClient client = host.CreateClient();
+
+        using HttpResponseMessage response = await client.PostAsync(
+            "/admin/functions/ProbeTimer", new StringContent("""{"input":""}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
     [Theory]

@@ -7,7 +7,8 @@ namespace BlueTokens.UnitTests.Configuration;
 
 /// <summary>
 /// Start-up refuses what would make a deployed app trust anyone: a development signing key in Azure whatever the
-/// environment setting says, the sample file's public keys outside a local run, and keys fetched over plain http.
+/// environment setting says, the sample file's public keys outside a local run, keys fetched (or the page's sign-in
+/// sent) over plain http, and an audience that the page's own ID tokens carry.
 /// </summary>
 public sealed class DeploymentGuardTests
 {
@@ -122,6 +123,55 @@ public sealed class DeploymentGuardTests
         });
     }
 
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("Production", null)]
+    [InlineData("Development", "WEBSITE_SITE_NAME")]
+    public async Task Start_RefusesAPlainHttpConnectOrigin_OutsideALocalRun(string? environment, string? platformVariable)
+    {
+        // The page sends its code and verifier to the token endpoint there: in clear over http.
+        Dictionary<string, string?> settings = PageSignIn(environment, "https://login.example.test/tenant/v2.0", "https://oauth2.example.net http://oauth2.example.org");
+        if (platformVariable is not null)
+        {
+            settings[platformVariable] = "blue-tokens-app";
+        }
+
+        OptionsValidationException failure = await StartFailsAsync(settings);
+
+        Assert.Contains("Setting Auth__UiConnectOrigins: 'http://oauth2.example.org' must be https", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'https://oauth2.example.net'", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_AcceptsAPlainHttpConnectOrigin_InALocalRun()
+    {
+        await StartsAsync(PageSignIn("Development", LocalAuthority, "http://127.0.0.1:5100"));
+    }
+
+    [Theory]
+    [InlineData("Development", "page-client")]
+    [InlineData("Production", "page-client")]
+    [InlineData("Production", " PAGE-CLIENT ")]
+    public async Task Start_RefusesAnAudienceThatIsThePagesClientId_Anywhere(string environment, string audience)
+    {
+        // The ID token the provider gives the page has aud = its client id: it would pass as an admin JWT.
+        Dictionary<string, string?> settings = PageSignIn(environment, "https://login.example.test/tenant/v2.0", "");
+        settings["Auth:Audience"] = audience;
+
+        OptionsValidationException failure = await StartFailsAsync(settings);
+
+        Assert.Contains("Setting Auth__Audience: must not be Auth__UiClientId", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_AcceptsTheApisOwnAudience_BesideThePagesClientId()
+    {
+        Dictionary<string, string?> settings = PageSignIn("Production", "https://login.example.test/tenant/v2.0", "https://oauth2.example.net");
+        settings["Auth:Audience"] = "api://page-client";
+
+        await StartsAsync(settings);
+    }
+
     [Fact]
     public void SampleSecrets_AreTheValuesOfTheSampleFile()
     {
@@ -137,6 +187,17 @@ public sealed class DeploymentGuardTests
         Assert.Equal(SampleSecrets.SigningKey, values.GetProperty("Auth__SigningKey").GetString());
         Assert.Equal(SampleSecrets.EncryptionKey, values.GetProperty("Tokens__EncryptionKey").GetString());
     }
+
+    /// <summary>The page signs in at a provider (no development key), in the given environment.</summary>
+    private static Dictionary<string, string?> PageSignIn(string? environment, string authority, string connectOrigins) => new()
+    {
+        [RunSite.EnvironmentSetting] = environment,
+        ["Auth:SigningKey"] = null,
+        ["Auth:Authority"] = authority,
+        ["Auth:UiClientId"] = "page-client",
+        ["Auth:UiScope"] = "openid api://page-client/admin",
+        ["Auth:UiConnectOrigins"] = connectOrigins,
+    };
 
     private static async Task<OptionsValidationException> StartFailsAsync(Dictionary<string, string?> overrides)
     {

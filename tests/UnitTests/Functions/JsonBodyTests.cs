@@ -54,6 +54,46 @@ public sealed class JsonBodyTests
     }
 
     [Theory]
+    [InlineData("""{"name":"\ud800"}""")]
+    [InlineData("""{"name":"BI\udc00"}""")]
+    [InlineData("""{"expiresAt":"\ud800"}""")]
+    public void String_ThatDecodesToNoText_IsNull_WithOneErrorOnItsField(string json)
+    {
+        JsonBody body = Read(json);
+        string field = json[2..json.IndexOf('"', 2)];
+
+        Assert.Null(field == "name" ? body.String(field) : body.Timestamp(field)?.ToString("O"));
+        Assert.Equal([field], body.Errors.ByField.Keys);
+        Assert.Contains("unpaired surrogate", Assert.Single(body.Errors.ByField[field]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownFields_PastTen_AreCounted_NotNamed()
+    {
+        JsonBody body = Read("{" + string.Join(',', Enumerable.Range(1, 25).Select(i => $"\"extra{i}\":0")) + "}");
+
+        Assert.Equal([.. Enumerable.Range(1, 10).Select(i => $"extra{i}"), "body"], body.Errors.ByField.Keys);
+        Assert.Equal(["25 unknown fields; the first 10 are named, 15 more are left out."], body.Errors.ByField["body"]);
+    }
+
+    [Fact]
+    public void UnknownFields_UpToTen_AreAllNamed_WithoutACount()
+    {
+        JsonBody body = Read("{" + string.Join(',', Enumerable.Range(1, 10).Select(i => $"\"extra{i}\":0")) + "}");
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => $"extra{i}"), body.Errors.ByField.Keys);
+    }
+
+    [Fact]
+    public void UnknownField_WithALongName_IsNamedByItsFirst64Characters()
+    {
+        JsonBody body = Read($$"""{"{{new string('x', 63)}}😀{{new string('y', 500)}}":0,"{{new string('z', 64)}}":0}""");
+
+        // A cut never splits a surrogate pair: the emoji's two halves would straddle the 64th character.
+        Assert.Equal([new string('x', 63) + "…", new string('z', 64)], body.Errors.ByField.Keys);
+    }
+
+    [Theory]
     [InlineData("2027-02-26T10:00:00Z", "2027-02-26T10:00:00.0000000+00:00")]
     [InlineData("2027-02-26T12:00:00+02:00", "2027-02-26T12:00:00.0000000+02:00")]
     [InlineData("2027-02-26T10:00:00.1234567-05:30", "2027-02-26T10:00:00.1234567-05:30")]
