@@ -57,13 +57,18 @@ public class CacheEntryBenchmarks
 {
     private const string Generation = "3f2a9c01b7de-0a1b2c3d4e5f";
     private static readonly TokenCacheEntry Entry = new("tenant-0", "01a2217a5b0cyh36zm1r2t7trhph", "BI", "analyst", 1_800_000_000_000, false, false);
-    private readonly CacheEntrySeal _seal = new(Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }));
+    // The longest entry lifetime there is (a day), so that the value sealed in the setup is believed for the whole run.
+    private readonly CacheEntrySeal _seal = new(
+        Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }),
+        Options.Create(new CacheOptions { MaxEntryLifetime = TimeSpan.FromDays(1) }),
+        TimeProvider.System);
     private readonly TokenHash _hash = new(SHA256.HashData("blue_benchmark"u8));
     private readonly byte[] _json = Encoding.UTF8.GetBytes(TokenCache.Serialize(Entry));
     private byte[] _sealed = [];
 
     [GlobalSetup]
-    public void Setup() => _sealed = Encoding.UTF8.GetBytes(_seal.Seal(_hash.ToHex(), 3, Generation, TokenCache.Serialize(Entry)));
+    public void Setup() =>
+        _sealed = Encoding.UTF8.GetBytes(_seal.Seal(_hash.ToHex(), 3, Generation, TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds(), TokenCache.Serialize(Entry)));
 
     [Benchmark(Description = "cache entry serialize")]
     public string Serialize() => TokenCache.Serialize(Entry);
@@ -114,7 +119,10 @@ public class InProcessValidateBenchmarks
             NullLoggerFactory.Instance,
             TimeProvider.System),
         new RedisCircuit(TimeProvider.System),
-        new CacheEntrySeal(Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })),
+        new CacheEntrySeal(
+            Options.Create(new TokenOptions { EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }),
+            Options.Create(new CacheOptions()),
+            TimeProvider.System),
         new ReplicaAcknowledgements(Options.Create(new CacheOptions()), NullLogger<ReplicaAcknowledgements>.Instance),
         Options.Create(new CacheOptions()),
         NullLogger<TokenCache>.Instance)

@@ -17,6 +17,13 @@ internal sealed class CacheOptions
     public TimeSpan FillDeadline { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The longest any value in the cache lives after the Redis time it was sealed at: an entry's lifetime plus the
+    /// fill deadline by which a fill may land after its read. A revocation lives this long (it must outvote any
+    /// entry), and a value older than this (and the clock allowance) is not believed (see CacheEntrySeal).
+    /// </summary>
+    public TimeSpan LongestLifetime => MaxEntryLifetime + FillDeadline;
+
+    /// <summary>
     /// How long a management write waits for Redis's replicas to hold it (WAIT) before it is left pending for
     /// replay; bounds what a lagging or lost replica adds to an admin's call.
     /// </summary>

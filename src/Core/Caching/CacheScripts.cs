@@ -8,30 +8,32 @@ namespace BlueTokens.Core.Caching;
 internal static class CacheScripts
 {
     // KEYS: token key, generation key (one slot). ARGV: version, value, ttl ms, mode ('fill' or 'publish'), read
-    // time ms, fill deadline ms, the generation the write was sealed under. -1: the generation is another (read
-    // again); 0: an entry as new is there, or the fill is too old; 1: written. An entry written under another
-    // generation counts as absent.
+    // time ms (the time sealed into the value), fill deadline ms, the generation the write was sealed under, the
+    // longest lifetime ms. -1: the generation is another (read again); 0: an entry as new is there, or the fill is
+    // too old; 1: written. An entry written under another generation, or sealed longer ago than any value lives (a
+    // copy written back, which no reader believes), counts as absent. The value lives its ttl from its read time,
+    // not from when it lands, so that it ends within the longest lifetime of the time sealed into it.
     public const string Put = """
         local generation = redis.call('GET', KEYS[2])
         if generation ~= ARGV[7] then return -1 end
         local version = tonumber(ARGV[1])
-        if ARGV[4] == 'fill' then
-          local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          if now - tonumber(ARGV[5]) > tonumber(ARGV[6]) then return 0 end
-        end
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local late = math.max(now - tonumber(ARGV[5]), 0)
+        if ARGV[4] == 'fill' and late > tonumber(ARGV[6]) then return 0 end
         local current = redis.call('GET', KEYS[1])
         if current then
-          local held, under = string.match(current, '^(%d+)|([^|]*)|')
-          if under == generation then
-            held = tonumber(held) or 0
+          local held, under, written = string.match(current, '^(%d+)|([^|]*)|(%d+)|')
+          if under == generation and now - tonumber(written) <= tonumber(ARGV[8]) then
+            held = tonumber(held)
             if held > version or (held == version and ARGV[4] == 'fill') then return 0 end
           end
         end
-        if ARGV[3] == '0' then
+        local ttl = tonumber(ARGV[3]) - late
+        if ttl <= 0 then
           redis.call('DEL', KEYS[1])
         else
-          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+          redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
         end
         return 1
         """;

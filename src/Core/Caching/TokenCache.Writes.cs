@@ -88,7 +88,9 @@ internal partial class TokenCache
     private async Task<RedisResult?> PutAsync(RedisLink link, string tokenHash, long version, string payload, TimeSpan lifetime, string mode, CacheClock clock)
     {
         long ttl = lifetime <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(lifetime.TotalMilliseconds);
-        string value = seal.Seal(tokenHash, version, clock.Generation, payload);
+        // Dated by Redis's clock as this write read it (a management write just now, a fill before its table read): a
+        // write replayed from the pending table is dated by its replay, never by the change it carries.
+        string value = seal.Seal(tokenHash, version, clock.Generation, clock.NowMs, payload);
         string bucket = CacheKeys.Bucket(tokenHash);
         return await TryAsync(link, database => database.ScriptEvaluateAsync(
             CacheScripts.Put, [CacheKeys.Token(tokenHash), CacheKeys.Generation(bucket)], PutArguments(version, value, ttl, mode, clock)));

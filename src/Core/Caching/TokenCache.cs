@@ -11,7 +11,7 @@ namespace BlueTokens.Core.Caching;
 /// (see <see cref="CacheKeys"/>), and every write goes through a script over that slot alone: a fill never replaces
 /// an entry or revocation of the same or a newer version, is dropped when its table read is older than the fill
 /// deadline, and is refused under any generation but the one it read before its table read. Every value is sealed
-/// (<see cref="CacheEntrySeal"/>) and written under its bucket's generation; a generation carries the identity of
+/// (<see cref="CacheEntrySeal"/>) with Redis's time as the write read it, and written under its bucket's generation; a generation carries the identity of
 /// the server it was started on (<see cref="ServerIdentities"/>), so a server that is not the one that took the
 /// writes (restarted, failed over, moved) serves no cached answer until the generation is renewed. Calls go through
 /// a circuit breaker; any failure of a call, the client library's own refusals included, is Redis unavailable, and
@@ -121,7 +121,7 @@ internal partial class TokenCache(
     public static string Serialize(TokenCacheEntry entry) => JsonSerializer.Serialize(entry, CacheJsonContext.Default.TokenCacheEntry);
 
     /// <summary>A revocation lives as long as any entry it could have to outvote.</summary>
-    public TimeSpan RevocationLifetime => _options.MaxEntryLifetime + _options.FillDeadline;
+    public TimeSpan RevocationLifetime => _options.LongestLifetime;
 
     /// <summary>An entry's lifetime: the maximum, never past the token's end.</summary>
     public TimeSpan EntryLifetime(DateTimeOffset tokenEnd, DateTimeOffset now)
@@ -151,9 +151,9 @@ internal partial class TokenCache(
         return new CacheClock((long)parts[0] * 1000 + (long)parts[1] / 1000, (string?)parts[2] ?? "");
     }
 
-    /// <summary>ARGV of the put script (see <see cref="CacheScripts.Put"/>), for a value sealed under the clock's generation.</summary>
+    /// <summary>ARGV of the put script (see <see cref="CacheScripts.Put"/>), for a value sealed under the clock's generation and time.</summary>
     private RedisValue[] PutArguments(long version, string value, long ttlMs, string mode, CacheClock clock) =>
-        [version, value, ttlMs, mode, clock.NowMs, (long)_options.FillDeadline.TotalMilliseconds, clock.Generation];
+        [version, value, ttlMs, mode, clock.NowMs, (long)_options.FillDeadline.TotalMilliseconds, clock.Generation, (long)_options.LongestLifetime.TotalMilliseconds];
 
     /// <summary>A Redis call through the circuit breaker; null where Redis is unavailable (never an exception).</summary>
     private async Task<T?> TryAsync<T>(RedisLink link, Func<IDatabase, Task<T>> call)

@@ -5,8 +5,8 @@ using BlueTokens.Core.Clients;
 namespace BlueTokens.Core.Caching;
 
 /// <summary>
-/// What Redis holds for one token hash, written as <c>{version}|{payload}</c> so that a Lua script can compare
-/// versions without parsing JSON. The payload is <c>R</c> (revoked: deleted or replaced), <c>U</c> (unknown), or
+/// What Redis holds for one token hash, written as the payload of a sealed value (<see cref="CacheEntrySeal"/>),
+/// whose leading version a Lua script compares without parsing JSON. The payload is <c>R</c> (revoked: deleted or replaced), <c>U</c> (unknown), or
 /// the JSON of this record. The version is the client's change counter: a write never replaces a newer one.
 /// </summary>
 internal sealed record TokenCacheEntry(
