@@ -75,6 +75,9 @@ param expirySchedule string = '0 */5 * * * *'
 @description('Storage queue for lifecycle events (Events__QueueName).')
 param eventsQueueName string = 'token-events'
 
+@description('Origins whose browser pages may call the API (the BLUE interface\'s, e.g. https://blue.example.com), comma-separated, each exactly scheme://host[:port], never *: the app\'s platform CORS, and Cors__AllowedOrigins, which the app checks at start-up. Empty: none.')
+param corsAllowedOrigins string = ''
+
 @description('Put storage, Key Vault and Redis behind private endpoints in a virtual network the app joins, with their public network access off. Off for the quick start; turn it on for production (see infra/README.md).')
 param privateNetworking bool = false
 
@@ -222,6 +225,7 @@ module api 'app/api.bicep' = {
     authUiScope: authUiScope
     expirySchedule: expirySchedule
     eventsQueueName: eventsQueueName
+    corsAllowedOrigins: corsAllowedOrigins
   }
   // The app resolves its Key Vault references and opens storage at first start: grant access before it exists.
   dependsOn: [

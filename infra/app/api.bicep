@@ -54,6 +54,13 @@ param authUiScope string
 param expirySchedule string
 param eventsQueueName string
 
+@description('Comma-separated exact origins whose pages may call the API from a browser (Cors__AllowedOrigins); empty: none.')
+param corsAllowedOrigins string
+
+// The platform answers CORS in front of the app (preflight included), for these origins only; the same list goes
+// to the app as Cors__AllowedOrigins, whose start-up check refuses a wildcard or anything but an exact origin.
+var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
   location: location
@@ -90,6 +97,11 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      cors: {
+        allowedOrigins: corsOrigins
+        // Admins send a bearer token, never a cookie: no credentials, so no page can ride on a signed-in session.
+        supportCredentials: false
+      }
     }
     functionAppConfig: {
       deployment: {
@@ -160,6 +172,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Auth__UiScope: authUiScope
     Expiry__Schedule: expirySchedule
     Events__QueueName: eventsQueueName
+    Cors__AllowedOrigins: join(corsOrigins, ',')
   }
 }
 

@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
         AddValidatedOptions<ValidateOptions, ValidateOptionsValidator>(services, configuration.GetSection(ValidateOptions.Section));
         AddValidatedOptions<ExpiryOptions, ExpiryOptionsValidator>(services, configuration.GetSection(ExpiryOptions.Section));
         AddValidatedOptions<EventOptions, EventOptionsValidator>(services, configuration.GetSection(EventOptions.Section));
+        AddValidatedOptions<CorsOptions, CorsOptionsValidator>(services, configuration.GetSection(CorsOptions.Section));
 
         services.AddSingleton<TokenProtector>();
         services.AddSingleton<ContinuationTokens>();

@@ -20,6 +20,10 @@ internal static class HttpFunctionEndpoints
                 ? app.Map(pattern, handler)
                 : app.MapMethods(pattern, function.Methods, handler);
             endpoint.WithName(function.Name).WithMetadata(function);
+            if (ManagementCors.Covers(function))
+            {
+                endpoint.RequireCors(ManagementCors.Policy);
+            }
         }
     }
 

@@ -29,12 +29,14 @@ builder.Services.Configure<HostFilteringOptions>(options => options.AllowedHosts
 builder.Services.AddBlueTokenCore(builder.Configuration);
 builder.Services.AddSingleton(new FunctionCatalog(
     typeof(FunctionApp).Assembly.GetTypes().Concat(builder.Configuration.GetValue<bool>(BaselineRedisGet.EnableSetting) ? [typeof(BaselineRedisGet)] : [])));
+builder.Services.AddManagementCors();
 builder.Services.AddSingleton<TimerFunctionRunner>();
 builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerFunctionRunner>());
 
 WebApplication app = builder.Build();
 
 string routePrefix = ReadRoutePrefix();
+app.UseCors();
 app.MapHttpFunctions(app.Services.GetRequiredService<FunctionCatalog>(), routePrefix);
 app.MapAdminEndpoints();
 if (app.Configuration.GetValue<bool>(BaselineRedisGet.EnableSetting))

@@ -140,7 +140,7 @@ public sealed partial class BicepSnapshot : IDisposable
 public sealed class DeploymentSnapshots : IDisposable
 {
     // The required parameters, with placeholder values (the key: base64 of 32 zero bytes).
-    private static readonly Dictionary<string, string> Required = new()
+    internal static readonly Dictionary<string, string> Required = new()
     {
         ["environmentName"] = "'snapshot'",
         ["location"] = "'swedencentral'",
