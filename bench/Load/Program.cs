@@ -286,11 +286,7 @@ static async Task<long> RedisGetsAsync(Options options)
     long total = 0;
     foreach (int port in options.RedisPorts.Except(options.ReplicaPorts))
     {
-        var info = new ProcessStartInfo("redis-cli", ["-p", port.ToString(CultureInfo.InvariantCulture), "info", "commandstats"]) { RedirectStandardOutput = true };
-        using Process cli = Process.Start(info)!;
-        string text = await cli.StandardOutput.ReadToEndAsync();
-        await cli.WaitForExitAsync();
-        Match get = Regex.Match(text, @"cmdstat_get:calls=(\d+)");
+        Match get = Regex.Match(await RedisCliAsync(port, "INFO commandstats"), @"cmdstat_get:calls=(\d+)");
         total += get.Success ? long.Parse(get.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 
@@ -304,17 +300,25 @@ static async Task Redis(Options options, string command)
 {
     foreach (int port in options.RedisPorts)
     {
-        var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-p");
-        info.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
-        foreach (string part in command.Split(' '))
-        {
-            info.ArgumentList.Add(part);
-        }
-
-        using Process cli = Process.Start(info)!;
-        await cli.WaitForExitAsync();
+        await RedisCliAsync(port, command);
     }
+}
+
+// One redis-cli command on one server; its output.
+static async Task<string> RedisCliAsync(int port, string command)
+{
+    var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
+    info.ArgumentList.Add("-p");
+    info.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
+    foreach (string part in command.Split(' '))
+    {
+        info.ArgumentList.Add(part);
+    }
+
+    using Process cli = Process.Start(info)!;
+    string output = await cli.StandardOutput.ReadToEndAsync();
+    await cli.WaitForExitAsync();
+    return output;
 }
 
 static async Task RestartRedisAsync(Options options)

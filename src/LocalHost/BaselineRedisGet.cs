@@ -18,13 +18,16 @@ internal sealed class BaselineRedisGet(RedisConnection redis)
 {
     public const string EnableSetting = "LocalHost:Benchmark";
 
+    /// <summary>The key a baseline GET reads: named after the bearer token presented, so reads spread over a cluster's shards.</summary>
+    public static string KeyFor(string? authorization) =>
+        authorization is { Length: > 7 } ? "blue:bench:" + authorization[7..] : "blue:bench:baseline";
+
     [Function(nameof(BaselineRedisGet))]
     public async Task<ApiJson<BaselineResponse>> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "bench/redis-get")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        string? authorization = request.Headers.Authorization;
-        string key = authorization is { Length: > 7 } ? "blue:bench:" + authorization[7..] : "blue:bench:baseline";
+        string key = KeyFor(request.Headers.Authorization);
         IDatabase database = await redis.GetDatabaseAsync();
         RedisValue value = await database.StringGetAsync(key);
         return ApiJson.Ok(new BaselineResponse(!value.IsNull), BaselineJson.Default.BaselineResponse);

@@ -25,8 +25,7 @@ internal static class BenchmarkEndpoints
         app.MapPost($"{prefix}/bench/no-io", (HttpContext context) => WriteAsync(context, ValidBody));
         app.MapPost($"{prefix}/bench/bare-redis-get", async (HttpContext context, RedisConnection redis) =>
         {
-            string? authorization = context.Request.Headers.Authorization;
-            string key = authorization is { Length: > 7 } ? "blue:bench:" + authorization[7..] : "blue:bench:baseline";
+            string key = BaselineRedisGet.KeyFor(context.Request.Headers.Authorization);
             IDatabase database = await redis.GetDatabaseAsync();
             RedisValue value = await database.StringGetAsync(key);
             await WriteAsync(context, value.IsNull ? NotFound : Found);

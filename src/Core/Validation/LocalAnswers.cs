@@ -82,12 +82,11 @@ internal sealed class LocalAnswers
             return; // the read took longer than the lease: it would be expired on arrival
         }
 
-        var answer = new Answer(leaseStart, token.Kind, token.Entry);
         if (_answers.TryGetValue(hash, out Answer? old))
         {
             if (old.LeaseStart < leaseStart)
             {
-                _answers.TryUpdate(hash, answer, old);
+                _answers.TryUpdate(hash, new Answer(leaseStart, token.Kind, token.Entry), old);
             }
 
             return;
@@ -102,7 +101,7 @@ internal sealed class LocalAnswers
             }
         }
 
-        if (_answers.TryAdd(hash, answer))
+        if (_answers.TryAdd(hash, new Answer(leaseStart, token.Kind, token.Entry)))
         {
             Interlocked.Increment(ref _count);
         }

@@ -43,24 +43,24 @@ internal sealed class TokenValidator(
         long leaseStart = local.LeaseStart();
         if (local.TryGet(hash, leaseStart, out LocalAnswers.Answer held))
         {
-            if (held.Kind == CachedTokenKind.Live && JudgeHeld(held, time.GetUtcNow()) is { IsValid: true } valid)
+            // Judged once, against one reading of the clock.
+            DateTimeOffset now = time.GetUtcNow();
+            ValidationResult answer = held.Kind == CachedTokenKind.Live ? JudgeHeld(held, now) : ValidationResult.InvalidToken;
+            if (answer.IsValid)
             {
                 // The hot path: no I/O and nothing allocated.
-                lastUse.Record(valid.TenantId!, valid.ClientId!, time.GetUtcNow());
-                return ValueTask.FromResult(Answered(valid, "local"));
+                lastUse.Record(answer.TenantId!, answer.ClientId!, now);
+                return ValueTask.FromResult(Answered(answer, "local"));
             }
 
-            return RefuseHeldAsync(held, source);
+            return RefuseHeldAsync(answer, source);
         }
 
         return ValidateFromCacheAsync(hash, leaseStart, source, cancellationToken);
     }
 
-    private async ValueTask<ValidationResult> RefuseHeldAsync(LocalAnswers.Answer held, string source)
-    {
-        ValidationResult refusal = held.Kind == CachedTokenKind.Live ? JudgeHeld(held, time.GetUtcNow()) : ValidationResult.InvalidToken;
-        return Answered(await SpendAsync(refusal, source, options.Value.MaxFailuresPerMinute), "local");
-    }
+    private async ValueTask<ValidationResult> RefuseHeldAsync(ValidationResult refusal, string source) =>
+        Answered(await SpendAsync(refusal, source, options.Value.MaxFailuresPerMinute), "local");
 
     private async ValueTask<ValidationResult> ValidateFromCacheAsync(TokenHash hash, long leaseStart, string source, CancellationToken cancellationToken)
     {
