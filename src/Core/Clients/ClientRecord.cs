@@ -40,6 +40,12 @@ internal sealed record ClientRecord
 
     public IReadOnlyList<GraceToken> GraceTokens { get; init; } = [];
 
+    /// <summary>The networks a connector may validate from, as canonical CIDR strings; empty allows any source.</summary>
+    public IReadOnlyList<string> AllowedNetworks { get; init; } = [];
+
+    /// <summary>Set once secret scanning reported the current token as public; cleared by a regenerate.</summary>
+    public ClientLeak? Leak { get; init; }
+
     /// <summary>The token whose <c>token.expiring</c> event was sent (the timer's bookkeeping; not a change an admin made).</summary>
     public string? WarnedTokenHash { get; init; }
 

@@ -73,6 +73,12 @@ internal sealed class ClientEntity : ITableEntity
     /// <summary>JSON array of grace-period tokens; absent where there are none.</summary>
     public string? GraceTokens { get; set; }
 
+    /// <summary>JSON array of canonical CIDR strings; absent where any source is allowed.</summary>
+    public string? AllowedNetworks { get; set; }
+
+    /// <summary>JSON of the secret scanning report about the current token; absent where there is none.</summary>
+    public string? Leak { get; set; }
+
     public string? WarnedTokenHash { get; set; }
 
     public string? ExpiredTokenHash { get; set; }

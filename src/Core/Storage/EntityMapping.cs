@@ -28,6 +28,10 @@ internal static class EntityMapping
         GraceTokens = string.IsNullOrEmpty(entity.GraceTokens)
             ? []
             : JsonSerializer.Deserialize(entity.GraceTokens, StorageJsonContext.Default.GraceTokenArray) ?? [],
+        AllowedNetworks = string.IsNullOrEmpty(entity.AllowedNetworks)
+            ? []
+            : JsonSerializer.Deserialize(entity.AllowedNetworks, StorageJsonContext.Default.StringArray) ?? [],
+        Leak = string.IsNullOrEmpty(entity.Leak) ? null : JsonSerializer.Deserialize(entity.Leak, StorageJsonContext.Default.ClientLeak),
         WarnedTokenHash = entity.WarnedTokenHash,
         ExpiredTokenHash = entity.ExpiredTokenHash,
     };
@@ -53,6 +57,10 @@ internal static class EntityMapping
         GraceTokens = record.GraceTokens.Count == 0
             ? null
             : JsonSerializer.Serialize(record.GraceTokens.ToArray(), StorageJsonContext.Default.GraceTokenArray),
+        AllowedNetworks = record.AllowedNetworks.Count == 0
+            ? null
+            : JsonSerializer.Serialize(record.AllowedNetworks.ToArray(), StorageJsonContext.Default.StringArray),
+        Leak = record.Leak is null ? null : JsonSerializer.Serialize(record.Leak, StorageJsonContext.Default.ClientLeak),
         WarnedTokenHash = record.WarnedTokenHash,
         ExpiredTokenHash = record.ExpiredTokenHash,
     };

@@ -6,4 +6,6 @@ namespace BlueTokens.Core.Storage;
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(GraceToken[]))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(ClientLeak))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

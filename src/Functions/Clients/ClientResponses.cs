@@ -17,7 +17,9 @@ internal sealed record ClientResponse(
     DateTimeOffset UpdatedAt,
     DateTimeOffset TokenIssuedAt,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset? LastUsedAt)
+    DateTimeOffset? LastUsedAt,
+    IReadOnlyList<string> AllowedNetworks,
+    LeakResponse? Leak)
 {
     public static ClientResponse From(ClientRecord client, DateTimeOffset now) => new(
         client.Id,
@@ -30,8 +32,13 @@ internal sealed record ClientResponse(
         client.UpdatedAt,
         client.TokenIssuedAt,
         client.ExpiresAt,
-        client.LastUsedAt);
+        client.LastUsedAt,
+        client.AllowedNetworks,
+        client.Leak is { } leak ? new LeakResponse(leak.ReportedAt, leak.Url, leak.Source) : null);
 }
+
+/// <summary>Where secret scanning found the client's current token; <c>null</c> in the body where it found none.</summary>
+internal sealed record LeakResponse(DateTimeOffset ReportedAt, string Url, string Source);
 
 internal sealed record IssuedTokenResponse(ClientResponse Client, string Token);
 
