@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Data.Tables;
@@ -80,10 +81,42 @@ public class CacheEntryBenchmarks
     public bool Open() => _seal.Open(_hash, _sealed, "3f2a9c01b7de").Kind == CachedTokenKind.Live;
 }
 
+/// <summary>
+/// A client's network policy judged on the hot path: the baseline is a policy that allows any source (one length
+/// check), against 32 networks of both families with the source matching the last one and none. Allocations must
+/// be zero in every case.
+/// </summary>
+[MemoryDiagnoser]
+public class NetworkPolicyBenchmarks
+{
+    private static readonly string[] ThirtyTwo = [.. Enumerable.Range(0, 16).Select(i => $"10.{i}.0.0/16"),
+        .. Enumerable.Range(0, 15).Select(i => $"2001:db8:{i:x}::/48"), "203.0.113.0/24"];
+
+    private readonly NetworkPolicy _any = NetworkPolicy.Of([]);
+    private readonly NetworkPolicy _many = NetworkPolicy.Of(ThirtyTwo);
+    private readonly IPAddress _last = IPAddress.Parse("203.0.113.9");
+    private readonly IPAddress _none = IPAddress.Parse("198.51.100.1");
+    private readonly IPAddress _v6 = IPAddress.Parse("2001:db8:e::1");
+
+    [Benchmark(Baseline = true, Description = "networks: any source")]
+    public bool Any() => _any.Allows(_last);
+
+    [Benchmark(Description = "networks: 32, IPv4 source matches the last")]
+    public bool LastOf32() => _many.Allows(_last);
+
+    [Benchmark(Description = "networks: 32, IPv4 source matches none")]
+    public bool NoneOf32() => _many.Allows(_none);
+
+    [Benchmark(Description = "networks: 32, IPv6 source matches the 31st")]
+    public bool IPv6Of32() => _many.Allows(_v6);
+}
+
 /// <summary>The whole validate path in process, against a cache stub that always hits: what the service adds to one Redis read.</summary>
 [MemoryDiagnoser]
 public class InProcessValidateBenchmarks
 {
+    private static readonly ValidationSource Loopback = ValidationSource.From(IPAddress.Loopback);
+
     private readonly string _token = AccessToken.Generate();
     private TokenValidator _validator = null!;
 
@@ -107,7 +140,7 @@ public class InProcessValidateBenchmarks
     }
 
     [Benchmark(Description = "validate (cache hit, in process)")]
-    public async Task<bool> Validate() => (await _validator.ValidateAsync(_token, "127.0.0.1")).IsValid;
+    public async Task<bool> Validate() => (await _validator.ValidateAsync(_token, Loopback)).IsValid;
 
     private static readonly IOptions<RedisOptions> NoRedis = Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" });
 

@@ -7,7 +7,7 @@ using BlueTokens.Core.Events;
 
 namespace BlueTokens.Core.Clients;
 
-/// <summary>What a client's name and role may be (API.md, "Client"), and what a PATCH and a rotation change.</summary>
+/// <summary>What a client's name and role may be (API.md, "Client"), and what a PATCH and a rotation change (networks: <see cref="NetworkRules"/>).</summary>
 internal static partial class ClientRules
 {
     public const int MaxNameLength = 64;
@@ -60,7 +60,7 @@ internal static partial class ClientRules
     /// A PATCH of checked fields (null where absent): the fields that differ, audited from and to; no change where
     /// none differs.
     /// </summary>
-    public static ChangeDecision Update(ClientRecord client, string? name, string? role, DateTimeOffset now)
+    public static ChangeDecision Update(ClientRecord client, string? name, string? role, IReadOnlyList<string>? networks, DateTimeOffset now)
     {
         var changes = new JsonObject();
         if (name is not null && name != client.Name)
@@ -73,12 +73,17 @@ internal static partial class ClientRules
             changes["role"] = new JsonObject { ["from"] = client.Role, ["to"] = role };
         }
 
+        if (networks is not null && !networks.SequenceEqual(client.AllowedNetworks))
+        {
+            changes["allowedNetworks"] = new JsonObject { ["from"] = NetworksJson(client.AllowedNetworks), ["to"] = NetworksJson(networks) };
+        }
+
         if (changes.Count == 0)
         {
             return ChangeDecision.None;
         }
 
-        ClientRecord updated = client with { Name = name ?? client.Name, Role = role ?? client.Role };
+        ClientRecord updated = client with { Name = name ?? client.Name, Role = role ?? client.Role, AllowedNetworks = networks ?? client.AllowedNetworks };
         return ChangeDecision.Revise(updated, now, new AuditNote(AuditActions.ClientUpdated, new JsonObject { ["changes"] = changes }), LifecycleEventTypes.ClientUpdated);
     }
 
@@ -102,6 +107,9 @@ internal static partial class ClientRules
         grace.Add(new GraceToken(client.TokenHash, client.TokenPrefix, previousUntil));
         return (grace, previousUntil);
     }
+
+    /// <summary>Networks as an audit detail shows them.</summary>
+    public static JsonArray NetworksJson(IReadOnlyList<string> networks) => new([.. networks.Select(network => JsonValue.Create(network))]);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

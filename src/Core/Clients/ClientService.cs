@@ -32,6 +32,7 @@ internal sealed partial class ClientService(
         DateTimeOffset now = time.Now();
         Outcome<DateTimeOffset> expiresAt = lifetimes.Resolve(command.ExpiresInDays, command.ExpiresAt, now);
         Merge(errors, expiresAt.Failure);
+        IReadOnlyList<string>? networks = Networks(errors, command.AllowedNetworks);
         if (errors.Count > 0)
         {
             return Failure.Invalid(errors);
@@ -56,15 +57,22 @@ internal sealed partial class ClientService(
             CreatedAt = now,
             CreatedBy = admin.Actor,
             UpdatedAt = now,
+            AllowedNetworks = networks ?? [],
         };
 
         await effects.IssuingAsync(admin.TenantId, id, hash, now, client.ExpiresAt, cancellationToken);
-        Outcome<Changed> added = await changes.AddAsync(admin.Actor, client, new JsonObject
+        var detail = new JsonObject
         {
             ["role"] = client.Role,
             ["tokenPrefix"] = client.TokenPrefix,
             ["expiresAt"] = UtcTimestampConverter.Text(client.ExpiresAt),
-        }, cancellationToken);
+        };
+        if (client.AllowedNetworks.Count > 0)
+        {
+            detail["allowedNetworks"] = ClientRules.NetworksJson(client.AllowedNetworks);
+        }
+
+        Outcome<Changed> added = await changes.AddAsync(admin.Actor, client, detail, cancellationToken);
         return await IssuedAsync(ClientOf(added), token, admin.TenantId, id, hash, now, client.ExpiresAt);
     }
 
@@ -106,12 +114,14 @@ internal sealed partial class ClientService(
             AddError(errors, "role", roleError);
         }
 
+        IReadOnlyList<string>? networks = Networks(errors, command.AllowedNetworks);
+
         if (errors.Count > 0)
         {
             return Task.FromResult<Outcome<ClientRecord>>(Failure.Invalid(errors));
         }
 
-        return ChangeAsync(admin, clientId, ifMatch, (client, now) => ClientRules.Update(client, name, command.Role, now), cancellationToken);
+        return ChangeAsync(admin, clientId, ifMatch, (client, now) => ClientRules.Update(client, name, command.Role, networks, now), cancellationToken);
     }
 
     public Task<Outcome<ClientRecord>> SetDisabledAsync(Admin admin, string clientId, bool disabled, IfMatch ifMatch, CancellationToken cancellationToken = default) =>
@@ -152,6 +162,23 @@ internal sealed partial class ClientService(
 
     private static Outcome<ClientRecord> ClientOf(Outcome<Changed> changed) =>
         changed.Succeeded ? changed.Value!.Client : changed.Failure!;
+
+    /// <summary>The networks in canonical form, or null where absent or invalid (then with their errors).</summary>
+    private static IReadOnlyList<string>? Networks(Dictionary<string, string[]> errors, IReadOnlyList<string?>? given)
+    {
+        if (given is null)
+        {
+            return null;
+        }
+
+        IReadOnlyList<string>? canonical = NetworkRules.Canonicalize(given, out IReadOnlyList<string> problems);
+        foreach (string problem in problems)
+        {
+            AddError(errors, "allowedNetworks", problem);
+        }
+
+        return canonical;
+    }
 
     private static void AddError(Dictionary<string, string[]> errors, string field, string? error)
     {

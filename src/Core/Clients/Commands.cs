@@ -3,10 +3,11 @@ using BlueTokens.Core.Audit;
 namespace BlueTokens.Core.Clients;
 
 /// <summary>A create as the admin asked for it; values are checked by the service.</summary>
-internal sealed record CreateClientCommand(string? Name, string? Role, int? ExpiresInDays, DateTimeOffset? ExpiresAt);
+internal sealed record CreateClientCommand(
+    string? Name, string? Role, int? ExpiresInDays, DateTimeOffset? ExpiresAt, IReadOnlyList<string?>? AllowedNetworks = null);
 
 /// <summary>A PATCH: a null field is absent and stays as it is.</summary>
-internal sealed record UpdateClientCommand(string? Name, string? Role);
+internal sealed record UpdateClientCommand(string? Name, string? Role, IReadOnlyList<string?>? AllowedNetworks = null);
 
 internal sealed record RegenerateTokenCommand(int? ExpiresInDays, DateTimeOffset? ExpiresAt, int? GracePeriodMinutes);
 

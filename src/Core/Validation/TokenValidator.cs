@@ -1,3 +1,4 @@
+using System.Net;
 using BlueTokens.Core.Caching;
 using BlueTokens.Core.Clients;
 using BlueTokens.Core.Storage;
@@ -9,8 +10,8 @@ namespace BlueTokens.Core.Validation;
 /// <summary>
 /// The connector's hot path. Format and checksum first (junk never reaches a store); then one Redis GET of the
 /// token's entry; on a miss, the source's budget and Redis's clock together, at most
-/// two Table Storage point reads, and one cache fill. Disabled is judged before expired, by the clock, wherever the state
-/// came from. With Redis unavailable every answer comes, correctly, from the table.
+/// two Table Storage point reads, and one cache fill. Disabled is judged before expired (by the clock), and both before the client's
+/// networks, wherever the state came from. With Redis unavailable every answer comes, correctly, from the table.
 /// </summary>
 internal sealed class TokenValidator(
     TokenCache cache,
@@ -24,20 +25,20 @@ internal sealed class TokenValidator(
     TimeProvider time,
     ValidationMetrics? metrics = null)
 {
-    public ValueTask<ValidationResult> ValidateAsync(string? token, string source, CancellationToken cancellationToken = default) =>
+    public ValueTask<ValidationResult> ValidateAsync(string? token, ValidationSource source, CancellationToken cancellationToken = default) =>
         ValidateAsync(token.AsSpan(), source, cancellationToken);
 
     /// <summary>
     /// Validates a token given as characters (a slice of the Authorization header: no string is made of it). It is
     /// hashed here, before anything waits; junk is refused without a cache read.
     /// </summary>
-    public ValueTask<ValidationResult> ValidateAsync(ReadOnlySpan<char> token, string source, CancellationToken cancellationToken = default) =>
+    public ValueTask<ValidationResult> ValidateAsync(ReadOnlySpan<char> token, ValidationSource source, CancellationToken cancellationToken = default) =>
         AccessToken.TryHash(token, out TokenHash hash) ? ValidateAsync(in hash, source, cancellationToken) : RefuseJunkAsync(source);
 
-    private async ValueTask<ValidationResult> RefuseJunkAsync(string source) =>
+    private async ValueTask<ValidationResult> RefuseJunkAsync(ValidationSource source) =>
         Answered(await SpendAsync(ValidationResult.InvalidToken, source, options.Value.MaxFailuresPerMinute), "none");
 
-    private ValueTask<ValidationResult> ValidateAsync(in TokenHash hash, string source, CancellationToken cancellationToken)
+    private ValueTask<ValidationResult> ValidateAsync(in TokenHash hash, ValidationSource source, CancellationToken cancellationToken)
     {
         // The lease of whatever this call reads starts here, before any read.
         long leaseStart = local.LeaseStart();
@@ -45,7 +46,7 @@ internal sealed class TokenValidator(
         {
             // Judged once, against one reading of the clock.
             DateTimeOffset now = time.GetUtcNow();
-            ValidationResult answer = held.Kind == CachedTokenKind.Live ? JudgeHeld(held, now) : ValidationResult.InvalidToken;
+            ValidationResult answer = held.Kind == CachedTokenKind.Live ? JudgeHeld(held, now, source.Address) : ValidationResult.InvalidToken;
             if (answer.IsValid)
             {
                 // The hot path: no I/O and nothing allocated.
@@ -59,10 +60,10 @@ internal sealed class TokenValidator(
         return ValidateFromCacheAsync(hash, leaseStart, source, cancellationToken);
     }
 
-    private async ValueTask<ValidationResult> RefuseHeldAsync(ValidationResult refusal, string source) =>
+    private async ValueTask<ValidationResult> RefuseHeldAsync(ValidationResult refusal, ValidationSource source) =>
         Answered(await SpendAsync(refusal, source, options.Value.MaxFailuresPerMinute), "local");
 
-    private async ValueTask<ValidationResult> ValidateFromCacheAsync(TokenHash hash, long leaseStart, string source, CancellationToken cancellationToken)
+    private async ValueTask<ValidationResult> ValidateFromCacheAsync(TokenHash hash, long leaseStart, ValidationSource source, CancellationToken cancellationToken)
     {
         // One async method on the hit path (plus the cache's): each further level would be one more state machine
         // allocated per request once Redis makes it wait.
@@ -75,7 +76,7 @@ internal sealed class TokenValidator(
         {
             // A token the cache answers as valid is answered so, whatever its source has spent (API.md).
             local.Hold(hash, leaseStart, lookup.Token);
-            result = Judge(lookup.Token.Entry!, now);
+            result = Judge(lookup.Token.Entry!, now, source.Address);
         }
         else if (lookup.Token.Kind is CachedTokenKind.Revoked or CachedTokenKind.Unknown)
         {
@@ -87,24 +88,24 @@ internal sealed class TokenValidator(
             // A miss: a source that has spent its budget gets 429 without any table read. Its budget and Redis's
             // clock are asked together (one round trip, two slots).
             string tokenHash = hash.ToHex();
-            Task<BudgetState?> budgetRead = cache.ReadBudgetAsync(source, budget);
+            Task<BudgetState?> budgetRead = cache.ReadBudgetAsync(source.BudgetKey, budget);
             Task<CacheClock?> clockRead = cache.ReadClockAsync(tokenHash);
-            BudgetState state = await budgetRead ?? localBudget.Read(source, budget);
+            BudgetState state = await budgetRead ?? localBudget.Read(source.BudgetKey, budget);
             if (state.Spent)
             {
                 return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: state.WindowLeft), "cache");
             }
 
-            result = await FromTableAsync(hash, leaseStart, await clockRead, cancellationToken);
+            result = await FromTableAsync(hash, leaseStart, await clockRead, source.Address, cancellationToken);
         }
-        else if (localBudget.Read(source, budget) is { Spent: true } spentHere)
+        else if (localBudget.Read(source.BudgetKey, budget) is { Spent: true } spentHere)
         {
             // Redis is unavailable: this instance's own budget keeps a spent source off the table.
             return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: spentHere.WindowLeft), answeredFrom);
         }
         else
         {
-            result = await FromTableAsync(hash, leaseStart, null, cancellationToken);
+            result = await FromTableAsync(hash, leaseStart, null, source.Address, cancellationToken);
         }
 
         if (result.IsValid)
@@ -117,15 +118,15 @@ internal sealed class TokenValidator(
     }
 
     /// <summary>A held entry judged now: its valid result is made once per lease, the refusals are shared.</summary>
-    private static ValidationResult JudgeHeld(LocalAnswers.Answer held, DateTimeOffset now)
+    private static ValidationResult JudgeHeld(LocalAnswers.Answer held, DateTimeOffset now, IPAddress? source)
     {
         TokenCacheEntry entry = held.Entry!;
-        if (entry.Disabled || entry.ExpiresAt <= now)
+        if (entry.Disabled || entry.ExpiresAt <= now || !entry.Policy.Allows(source))
         {
-            return Judge(entry, now);
+            return Judge(entry, now, source);
         }
 
-        return held.Valid ??= Judge(entry, now);
+        return held.Valid ??= Judge(entry, now, source);
     }
 
     private ValidationResult Answered(ValidationResult result, string answeredFrom)
@@ -139,7 +140,8 @@ internal sealed class TokenValidator(
     /// table (<paramref name="readAt"/>; null where Redis is unavailable): the fill presents them, and is dropped if
     /// the read is too old by then or the bucket was emptied or moved since.
     /// </summary>
-    private async Task<ValidationResult> FromTableAsync(TokenHash hash, long leaseStart, CacheClock? readAt, CancellationToken cancellationToken)
+    private async Task<ValidationResult> FromTableAsync(
+        TokenHash hash, long leaseStart, CacheClock? readAt, IPAddress? source, CancellationToken cancellationToken)
     {
         string tokenHash = hash.ToHex();
         TokenLookupEntity? index = await lookups.GetLookupAsync(tokenHash, cancellationToken);
@@ -169,7 +171,7 @@ internal sealed class TokenValidator(
         TimeSpan lifetime = cache.EntryLifetime(entry.ExpiresAt, now);
         await FillAsync(readAt, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
         local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Live, entry));
-        return Judge(entry, now);
+        return Judge(entry, now, source);
     }
 
     private async Task FillAsync(CacheClock? readAt, string tokenHash, long version, string payload, TimeSpan lifetime, CancellationToken cancellationToken)
@@ -183,7 +185,8 @@ internal sealed class TokenValidator(
         await cache.FillAsync(tokenHash, version, payload, lifetime, clock);
     }
 
-    private static ValidationResult Judge(TokenCacheEntry entry, DateTimeOffset now)
+    /// <summary>Disabled first, then expired, then the client's networks (API.md, validate's 401 codes).</summary>
+    private static ValidationResult Judge(TokenCacheEntry entry, DateTimeOffset now, IPAddress? source)
     {
         if (entry.Disabled)
         {
@@ -196,6 +199,11 @@ internal sealed class TokenValidator(
             return entry.Grace ? ValidationResult.InvalidToken : ValidationResult.Expired;
         }
 
+        if (!entry.Policy.Allows(source))
+        {
+            return ValidationResult.NetworkNotAllowed;
+        }
+
         return new ValidationResult(ValidationCode.Valid, entry.TenantId, entry.ClientId, entry.ClientName, entry.Role, entry.ExpiresAt);
     }
 
@@ -203,9 +211,9 @@ internal sealed class TokenValidator(
     /// Every 401 spends one unit of the source's budget (shared in Redis, or this instance's own while Redis is
     /// unavailable); the one past the budget is answered 429.
     /// </summary>
-    private async Task<ValidationResult> SpendAsync(ValidationResult failure, string source, int budget)
+    private async Task<ValidationResult> SpendAsync(ValidationResult failure, ValidationSource source, int budget)
     {
-        (long Spent, TimeSpan WindowLeft) spent = await cache.SpendAsync(source) ?? localBudget.Spend(source);
+        (long Spent, TimeSpan WindowLeft) spent = await cache.SpendAsync(source.BudgetKey) ?? localBudget.Spend(source.BudgetKey);
         return spent.Spent > budget
             ? new ValidationResult(ValidationCode.RateLimited, RetryAfter: spent.WindowLeft)
             : failure;

@@ -6,6 +6,7 @@ internal enum ValidationCode
     InvalidToken,
     Disabled,
     Expired,
+    NetworkNotAllowed,
     RateLimited,
 }
 
@@ -22,6 +23,7 @@ internal sealed record ValidationResult(
     public static readonly ValidationResult InvalidToken = new(ValidationCode.InvalidToken);
     public static readonly ValidationResult Disabled = new(ValidationCode.Disabled);
     public static readonly ValidationResult Expired = new(ValidationCode.Expired);
+    public static readonly ValidationResult NetworkNotAllowed = new(ValidationCode.NetworkNotAllowed);
 
     public bool IsValid => Code == ValidationCode.Valid;
 

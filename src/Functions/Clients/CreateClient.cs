@@ -10,7 +10,7 @@ namespace BlueTokens.Functions.Clients;
 /// <summary><c>POST /api/clients</c>: creates a client and issues its first token (201).</summary>
 internal sealed class CreateClient(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
 {
-    private static readonly string[] Fields = ["name", "role", "expiresInDays", "expiresAt"];
+    private static readonly string[] Fields = ["name", "role", "expiresInDays", "expiresAt", "allowedNetworks"];
 
     [Function(nameof(CreateClient))]
     public async Task<Results<ApiJson<IssuedTokenResponse>, ApiProblem>> RunAsync(
@@ -29,7 +29,8 @@ internal sealed class CreateClient(AdminAuthenticator authenticator, ClientServi
             return problem;
         }
 
-        var command = new CreateClientCommand(body.String("name"), body.String("role"), body.Integer("expiresInDays"), body.Timestamp("expiresAt"));
+        var command = new CreateClientCommand(
+            body.String("name"), body.String("role"), body.Integer("expiresInDays"), body.Timestamp("expiresAt"), body.StringArray("allowedNetworks"));
         if (body.HasErrors)
         {
             return Problems.ValidationFailed(body.Errors);

@@ -7,10 +7,10 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace BlueTokens.Functions.Clients;
 
-/// <summary><c>PATCH /api/clients/{id}</c> with <c>{ "name"?, "role"? }</c>; <c>{}</c> changes nothing.</summary>
+/// <summary><c>PATCH /api/clients/{id}</c> with <c>{ "name"?, "role"?, "allowedNetworks"? }</c>; <c>{}</c> changes nothing.</summary>
 internal sealed class UpdateClient(AdminAuthenticator authenticator, ClientService clients, TimeProvider time)
 {
-    private static readonly string[] Fields = ["name", "role"];
+    private static readonly string[] Fields = ["name", "role", "allowedNetworks"];
 
     [Function(nameof(UpdateClient))]
     public async Task<Results<ApiJson<ClientResponse>, ApiProblem>> RunAsync(
@@ -35,7 +35,7 @@ internal sealed class UpdateClient(AdminAuthenticator authenticator, ClientServi
             return problem;
         }
 
-        var command = new UpdateClientCommand(body.String("name"), body.String("role"));
+        var command = new UpdateClientCommand(body.String("name"), body.String("role"), body.StringArray("allowedNetworks"));
         if (body.HasErrors)
         {
             return Problems.ValidationFailed(body.Errors);

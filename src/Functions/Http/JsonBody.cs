@@ -68,6 +68,37 @@ internal sealed class JsonBody
         }
     }
 
+    /// <summary>An array of strings (each checked as <see cref="String"/> would); null where absent.</summary>
+    public IReadOnlyList<string?>? StringArray(string name)
+    {
+        if (!TryGet(name, out JsonElement value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.String))
+        {
+            Errors.Add(name, "Must be an array of strings.");
+            return null;
+        }
+
+        var strings = new List<string?>(value.GetArrayLength());
+        foreach (JsonElement item in value.EnumerateArray())
+        {
+            try
+            {
+                strings.Add(item.GetString());
+            }
+            catch (InvalidOperationException)
+            {
+                Errors.Add(name, "Must hold valid Unicode text; an item holds an unpaired surrogate escape such as \\ud800.");
+                return null;
+            }
+        }
+
+        return strings;
+    }
+
     public int? Integer(string name)
     {
         if (!TryGet(name, out JsonElement value))

@@ -8,8 +8,8 @@ namespace BlueTokens.Functions.Validation;
 
 /// <summary>
 /// <c>POST /api/validate</c>: the connectors' call. The token comes as <c>Authorization: Bearer</c> (which wins) or
-/// as <c>{ "token" }</c>; no JWT. 200 with the client, 401 <c>invalid_token</c> / <c>disabled</c> / <c>expired</c>,
-/// or 429 <c>rate_limited</c> once the source has spent its failure budget.
+/// as <c>{ "token" }</c>; no JWT. 200 with the client, 401 <c>invalid_token</c> / <c>disabled</c> / <c>expired</c> /
+/// <c>network_not_allowed</c>, or 429 <c>rate_limited</c> once the source has spent its failure budget.
 /// </summary>
 internal sealed class ValidateToken(TokenValidator validator)
 {
@@ -48,6 +48,8 @@ internal sealed class ValidateToken(TokenValidator validator)
             ValidationCode.RateLimited => Problems.RateLimited(result.RetryAfter),
             ValidationCode.Disabled => Problems.TokenRefused("disabled", "The client of this token is disabled."),
             ValidationCode.Expired => Problems.TokenRefused("expired", "This token has expired; regenerate it."),
+            ValidationCode.NetworkNotAllowed => Problems.TokenRefused(
+                "network_not_allowed", "This client's network policy does not allow requests from this address."),
             _ => Problems.TokenRefused("invalid_token", "The token is not valid."),
         };
     }

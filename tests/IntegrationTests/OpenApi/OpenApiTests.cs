@@ -94,7 +94,7 @@ public sealed partial class OpenApiTests(StackFixture stack) : ApiTestBase(stack
         Assert.Equal(
             new[] { "validation_failed", "malformed_json", "invalid_query", "unauthenticated", "forbidden", "not_found", "method_not_allowed",
              "name_taken", "client_limit_reached", "precondition_failed", "payload_too_large", "unsupported_media_type", "invalid_token",
-             "disabled", "expired", "rate_limited", "internal_error" },
+             "disabled", "expired", "network_not_allowed", "invalid_signature", "token_leaked", "rate_limited", "internal_error" },
             schemas["ProblemCode"]!["enum"]!.AsArray().Select(code => code!.GetValue<string>()));
         foreach (string name in new[] { "Client", "IssuedToken", "Token", "ClientList", "AuditEvent", "AuditList", "ValidateResult", "Health", "Problem",
                      "CreateClientRequest", "UpdateClientRequest", "RegenerateTokenRequest", "ValidateRequest" })
@@ -329,7 +329,8 @@ public sealed partial class OpenApiTests(StackFixture stack) : ApiTestBase(stack
         const string Client = """
             {"id":"01a2217a5b0cyh36zm1r2t7trhph","name":"BI","role":"analyst","status":"active","tokenPrefix":"blue_7Hq2xYz",
              "createdAt":"2026-11-28T10:00:00Z","createdBy":"admin@test","updatedAt":"2026-11-28T10:00:00.123Z",
-             "tokenIssuedAt":"2026-11-28T10:00:00Z","expiresAt":"2027-02-26T10:00:00Z","lastUsedAt":null}
+             "tokenIssuedAt":"2026-11-28T10:00:00Z","expiresAt":"2027-02-26T10:00:00Z","lastUsedAt":null,
+             "allowedNetworks":["10.0.0.0/8"],"leak":null}
             """;
         var schema = new JsonObject { ["$ref"] = "#/components/schemas/Client" };
         Assert.Null(_doc.Errors(schema, JsonDocument.Parse(Client).RootElement));
@@ -342,6 +343,8 @@ public sealed partial class OpenApiTests(StackFixture stack) : ApiTestBase(stack
             Client.Replace("2027-02-26T10:00:00Z", "2027-02-26T10:00:00+00:00", StringComparison.Ordinal),
             Client.Replace("\"lastUsedAt\":null", "\"lastUsedAt\":12", StringComparison.Ordinal),
             Client.Replace("blue_7Hq2xYz", "blue_7Hq2", StringComparison.Ordinal),
+            Client.Replace("[\"10.0.0.0/8\"]", "\"10.0.0.0/8\"", StringComparison.Ordinal),
+            Client.Replace(",\"leak\":null", "", StringComparison.Ordinal),
         ];
         foreach (string body in drifted)
         {

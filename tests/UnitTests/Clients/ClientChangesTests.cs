@@ -199,5 +199,5 @@ public sealed class ClientChangesTests
         new(Tenant, clientId ?? _store.Client.Id, "admin@contoso", ifMatch ?? IfMatch.None, ChangeRetry.Admin);
 
     private static Func<ClientRecord, DateTimeOffset, ChangeDecision> Rename(string name) =>
-        (client, now) => ClientRules.Update(client, name, role: null, now);
+        (client, now) => ClientRules.Update(client, name, role: null, networks: null, now);
 }

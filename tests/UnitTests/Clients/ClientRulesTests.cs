@@ -68,8 +68,8 @@ public sealed class ClientRulesTests
     {
         ClientRecord client = TestClients.Record(Now);
 
-        Assert.IsType<ChangeDecision.NoChange>(ClientRules.Update(client, null, null, Now));
-        Assert.IsType<ChangeDecision.NoChange>(ClientRules.Update(client, client.Name, client.Role, Now));
+        Assert.IsType<ChangeDecision.NoChange>(ClientRules.Update(client, null, null, null, Now));
+        Assert.IsType<ChangeDecision.NoChange>(ClientRules.Update(client, client.Name, client.Role, client.AllowedNetworks, Now));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class ClientRulesTests
         ClientRecord client = TestClients.Record(Now);
         DateTimeOffset later = Now.AddMinutes(5);
 
-        var update = Assert.IsType<ChangeDecision.Update>(ClientRules.Update(client, "BI-2", client.Role, later));
+        var update = Assert.IsType<ChangeDecision.Update>(ClientRules.Update(client, "BI-2", client.Role, null, later));
 
         Assert.Equal(client with { Name = "BI-2", Version = 2, UpdatedAt = later }, update.Client);
         Assert.Equal(AuditActions.ClientUpdated, update.Audit?.Action);

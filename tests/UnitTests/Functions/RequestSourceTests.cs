@@ -1,4 +1,5 @@
 using System.Net;
+using BlueTokens.Core.Validation;
 using BlueTokens.Functions.Validation;
 using Microsoft.AspNetCore.Http;
 
@@ -12,9 +13,15 @@ public sealed class RequestSourceTests
     [InlineData("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64")]
     [InlineData("2001:db8:1:2::9", "2001:db8:1:2::/64")]
     [InlineData("::1", "::/64")]
-    public void Key_IsTheIPv4Address_OrTheIPv6Slash64(string address, string key)
+    public void BudgetKey_IsTheIPv4Address_OrTheIPv6Slash64(string address, string key)
     {
-        Assert.Equal(key, RequestSource.Key(IPAddress.Parse(address)));
+        Assert.Equal(key, ValidationSource.From(IPAddress.Parse(address)).BudgetKey);
+    }
+
+    [Fact]
+    public void Address_OfAnIPv4MappedSource_IsTheIPv4Address()
+    {
+        Assert.Equal(IPAddress.Parse("203.0.113.7"), ValidationSource.From(IPAddress.Parse("::ffff:203.0.113.7")).Address);
     }
 
     [Fact]
@@ -29,7 +36,7 @@ public sealed class RequestSourceTests
             context.Connection.RemoteIpAddress = IPAddress.Parse("198.51.100.20");
             context.Request.Headers["X-Forwarded-For"] = "203.0.113.1, 203.0.113.2";
 
-            Assert.Equal("198.51.100.20", RequestSource.Of(context.Request));
+            Assert.Equal(new ValidationSource("198.51.100.20", IPAddress.Parse("198.51.100.20")), RequestSource.Of(context.Request));
         }
         finally
         {
@@ -40,6 +47,6 @@ public sealed class RequestSourceTests
     [Fact]
     public void Of_IsUnknown_WithoutARemoteAddress()
     {
-        Assert.Equal("unknown", RequestSource.Of(new DefaultHttpContext().Request));
+        Assert.Equal(ValidationSource.Unknown, RequestSource.Of(new DefaultHttpContext().Request));
     }
 }
