@@ -13,7 +13,7 @@ internal static class ClientKit
 {
     /// <summary>The fields of a Client in API.md, sorted.</summary>
     public static readonly string[] ClientFields =
-        ["createdAt", "createdBy", "expiresAt", "id", "lastUsedAt", "name", "role", "status", "tokenIssuedAt", "tokenPrefix", "updatedAt"];
+        ["allowedNetworks", "createdAt", "createdBy", "expiresAt", "id", "lastUsedAt", "leak", "name", "role", "status", "tokenIssuedAt", "tokenPrefix", "updatedAt"];
 
     /// <summary>Sends a request and reads its JSON body (default where the body is empty).</summary>
     public static async Task<(HttpResponseMessage Response, JsonElement Body)> CallAsync(

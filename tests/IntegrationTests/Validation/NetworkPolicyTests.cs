@@ -99,6 +99,20 @@ public sealed class NetworkPolicyTests(StackFixture stack) : ApiTestBase(stack, 
     }
 
     [Fact]
+    public async Task NetworkNotAllowed_IsJudgedAfterExpired()
+    {
+        ClockedHost host = HostWithClock();
+        AdminApi admin = host.NewTenant();
+        AdminApi.Created client = await admin.CreateAsync("BI", lifetime: new { expiresInDays = 1, allowedNetworks = new[] { "203.0.113.0/24" } });
+        var outside = new Connector(host.Factory.CreateClient(), NewIPv4());
+        Assert.Equal("network_not_allowed", (await outside.ValidateAsync(client.Token)).Outcome);
+
+        host.Clock.Advance(TimeSpan.FromDays(1));
+
+        Assert.Equal("expired", (await outside.ValidateAsync(client.Token)).Outcome);
+    }
+
+    [Fact]
     public async Task NetworkNotAllowed_SpendsTheSourcesBudget()
     {
         AdminApi.Created client = await Admin.CreateAsync("BI", lifetime: new { allowedNetworks = new[] { "203.0.113.0/24" } });
