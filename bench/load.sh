@@ -4,8 +4,9 @@
 # baseline mapped, seeds clients, and drives wrk in four scenarios. The last line printed is JSON.
 #
 #   bench/load.sh [--clients N] [--duration S] [--connections C] [--rounds R] [--scenarios a,b,...]
-#                 [--management-concurrency N] [--profile DIR] [--cluster]
+#                 [--management-concurrency N] [--answers N] [--profile DIR] [--cluster]
 # --profile records a whole-machine CPU profile (Linux perf) of one validate and one baseline hit run into DIR.
+# --answers N: how many distinct answers the memory scenario holds at once (100000, the local answers' capacity).
 # --cluster runs everything on a Redis Cluster of three primaries and three replicas (ports 16391-16396) instead
 #   of one redis-server; the baseline's GET then goes to the one shard of its key. redis-stopped is left out.
 set -euo pipefail
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --scenarios) scenarios_given=true; extra+=("$1" "$2"); shift 2 ;;
-    --management-concurrency) extra+=("$1" "$2"); shift 2 ;;
+    --management-concurrency|--answers) extra+=("$1" "$2"); shift 2 ;;
     --cluster) cluster=true; shift ;;
     --profile) mkdir -p "$2"; extra+=(--profile "$(cd "$2" && pwd)"); export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; shift 2 ;;  # W^X double mapping hides JIT code from perf
     *) die "Unknown option $1" ;;

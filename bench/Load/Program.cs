@@ -106,6 +106,17 @@ if (options.Wants("revocation-latency"))
     management.AddRange(await ManagementBenchmark.RevocationLatencyAsync(http, auth, [.. options.ReplicaPorts.Select(RedisPid).Where(pid => pid > 0)], 30));
 }
 
+// Last of all: the local answers' worst case, as many distinct valid tokens held at once as the capacity allows
+// (100,000 by default), each answered from memory once; the host's peak memory below then includes it.
+string? held = null;
+if (options.Wants("memory"))
+{
+    Console.Error.WriteLine($"Holding {options.Answers} answers at once...");
+    using HttpResponseMessage holding = await http.PostAsync($"/api/bench/hold-answers?count={options.Answers}", null);
+    held = await holding.EnsureSuccessStatusCode().Content.ReadAsStringAsync();
+    Console.Error.WriteLine($"  {held}");
+}
+
 long peakKb = PeakMemoryKb(options.HostPid);
 Console.WriteLine();
 // CPU µs per request (host; Redis) tells what each answer costs, which varies less than throughput on a shared machine.
@@ -126,7 +137,7 @@ foreach (string profile in profiles)
     Console.WriteLine($"profile: {profile}");
 }
 
-Console.WriteLine($"host peak memory: {peakKb / 1024.0:0} MiB; machine: {Environment.ProcessorCount} cores, {RuntimeDescription()}");
+Console.WriteLine($"host peak memory: {peakKb / 1024.0:0} MiB{(held is null ? "" : $" (with {options.Answers} answers held at once: {held})")}; machine: {Environment.ProcessorCount} cores, {RuntimeDescription()}");
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     benchmark = "load",
@@ -134,6 +145,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     durationSeconds = options.Duration,
     connections = options.Connections,
     hostPeakMemoryMiB = Math.Round(peakKb / 1024.0),
+    heldAnswers = held is null ? null : JsonDocument.Parse(held).RootElement.Clone() as JsonElement?,
     scenarios = results.Select(s => new
     {
         name = s.Name,
@@ -367,7 +379,7 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
     int RedisPort, string RedisRestart, int HostPid, string Issuer, string Audience, string SigningKey,
     string[] Scenarios, string? Profile, int ManagementConcurrency, int[] RedisPorts, int[] ReplicaPorts)
 {
-    public static readonly string[] AllScenarios = ["hit", "ceiling", "hit-half-load", "junk", "miss", "redis-stopped", "management", "revocation-latency"];
+    public static readonly string[] AllScenarios = ["hit", "ceiling", "hit-half-load", "junk", "miss", "redis-stopped", "management", "revocation-latency", "memory"];
 
     /// <summary>A second host over the same store with the local answers off (<c>Cache__LocalLease=00:00:00</c>).</summary>
     public string? BaseUrlOff { get; init; }
@@ -375,6 +387,9 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
     public int HostPidOff { get; init; }
 
     public string[] Targets => BaseUrlOff is null ? ["baseline", "noio", "bare-get", "validate"] : ["baseline", "noio", "bare-get", "validate", "validate-off"];
+
+    /// <summary>How many answers the <c>memory</c> scenario holds at once (the default <c>Cache__LocalCapacity</c>).</summary>
+    public int Answers { get; init; } = 100_000;
 
     public bool Wants(string scenario) => Scenarios.Contains(scenario);
 
@@ -397,6 +412,7 @@ internal sealed record Options(string BaseUrl, int Clients, int Tenants, int Dur
         {
             BaseUrlOff = values.GetValueOrDefault("base-url-off"),
             HostPidOff = Int("host-pid-off", 0),
+            Answers = Int("answers", 100_000),
         };
     }
 

@@ -45,6 +45,9 @@ internal sealed class LocalAnswers
 
     public bool Enabled => _leaseTicks > 0;
 
+    /// <summary>How many answers are held now (ended leases included until a sweep takes them).</summary>
+    public int Count => Volatile.Read(ref _count);
+
     /// <summary>
     /// What a revocation waits after its cache write was acknowledged: the lease, and a margin for the rate at which
     /// another machine's clock may run slow against ours (NTP slews a clock by at most 500 ppm; the margin allows
