@@ -86,7 +86,8 @@ export function createApi(getToken) {
 
   return {
     listClients: (continuationToken) => send("GET", `clients${query({ pageSize: 100, continuationToken })}`),
-    createClient: (name, role) => send("POST", "clients", { name, role }),
+    createClient: (name, role, allowedNetworks) => send("POST", "clients", { name, role, allowedNetworks }),
+    setNetworks: (id, allowedNetworks) => send("PATCH", client(id), { allowedNetworks }),
     showToken: (id) => send("GET", `${client(id)}/token`),
     disable: (id) => send("POST", `${client(id)}/disable`),
     enable: (id) => send("POST", `${client(id)}/enable`),

@@ -4,6 +4,7 @@
 import { ApiError, createApi } from "./api.js";
 import { confirmAction, regenerate, showAudit, showToken } from "./dialogs.js";
 import { byId, expiryState, formatDateTime, fromNow, h, timeElement } from "./dom.js";
+import { editNetworks, networksSentence, networksSummary, parseNetworks } from "./networks.js";
 import { beginSignIn, completeSignIn } from "./oidc.js";
 import { clearToken, describeToken, getToken, setToken, takeTokenFromUrl } from "./session.js";
 
@@ -251,6 +252,7 @@ function clientRow(client) {
   return h("tr", { "data-client-id": client.id, "data-client-name": client.name },
     h("th", { scope: "row", "data-label": "Name" }, client.name),
     h("td", { "data-label": "Role" }, client.role),
+    h("td", { "data-label": "Networks" }, networksSummary(client)),
     h("td", { "data-label": "Status" }, h("span", { className: `badge status-${client.status}` }, client.status)),
     h("td", { "data-label": "Token" }, h("code", { title: "The token's first characters, safe to display" }, `${client.tokenPrefix}…`)),
     h("td", { "data-label": "Expires" },
@@ -267,6 +269,7 @@ function clientRow(client) {
           ? action("enable", "Enable", `Enable ${client.name}`, onEnable)
           : action("disable", "Disable", `Disable ${client.name}`, onDisable),
         action("regenerate", "Regenerate", `Regenerate token of ${client.name}`, onRegenerate),
+        action("networks", "Networks", `Networks of ${client.name}`, onNetworks),
         action("audit", "Audit", `Audit of ${client.name}`, onAudit),
         action("delete", "Delete", `Delete ${client.name}`, onDelete, "danger"))));
 }
@@ -359,6 +362,20 @@ async function onRegenerate(client) {
   }
 }
 
+async function onNetworks(client) {
+  try {
+    const updated = await editNetworks(client, api);
+    if (!updated) {
+      return;
+    }
+
+    replaceClient(updated, "networks");
+    announce(`Networks of ${updated.name} saved; they apply from the next validate. ${networksSentence(updated)}`);
+  } catch (error) {
+    failed(`Could not change the networks of ${client.name}`, error, client);
+  }
+}
+
 async function onAudit(client) {
   await showAudit(client, api, (error) => failed(`Could not load the audit trail of ${client.name}`, error));
 }
@@ -394,6 +411,7 @@ byId("create-form").addEventListener("submit", async (event) => {
   const submit = byId("create-submit");
   const name = nameInput.value.trim();
   const role = roleInput.value.trim();
+  const networks = parseNetworks(byId("create-networks").value);
   const errors = {
     name: name ? "" : "Enter the client's name, such as BI.",
     role: role ? "" : "Enter the role whose permissions the client gets, such as analyst.",
@@ -405,7 +423,7 @@ byId("create-form").addEventListener("submit", async (event) => {
   let created;
   submit.disabled = true;
   try {
-    created = await api.createClient(name, role);
+    created = await api.createClient(name, role, networks.length > 0 ? networks : undefined);
   } catch (error) {
     if (error instanceof ApiError && error.code === "name_taken") {
       showFieldErrors({ name: error.message });
@@ -428,7 +446,7 @@ byId("create-form").addEventListener("submit", async (event) => {
 
   list.error = null;
   renderClients();
-  announce(`Client ${created.client.name} created with role ${created.client.role}.`);
+  announce(`Client ${created.client.name} created with role ${created.client.role}.${created.client.allowedNetworks?.length ? ` ${networksSentence(created.client)}` : ""}`);
   await showToken({
     title: `New token for ${created.client.name}`,
     intro: "Copy it now: it is shown here once. (Show can display it again later, and that is audited.)",
@@ -442,13 +460,13 @@ function mapFieldErrors(fieldErrors) {
     .filter(([key]) => key.toLowerCase() === field)
     .flatMap(([, messages]) => [].concat(messages))
     .join(" ");
-  return { name: pick("name"), role: pick("role") };
+  return { name: pick("name"), role: pick("role"), networks: pick("allowednetworks") };
 }
 
 /** Writes each field's message beside it; returns true when any field has one (and focuses the first). */
 function showFieldErrors(errors) {
   let first = null;
-  for (const field of ["name", "role"]) {
+  for (const field of ["name", "role", "networks"]) {
     const input = byId(`create-${field}`);
     const message = errors[field] ?? "";
     byId(`create-${field}-error`).textContent = message;
@@ -462,7 +480,7 @@ function showFieldErrors(errors) {
   return first !== null;
 }
 
-for (const field of ["name", "role"]) {
+for (const field of ["name", "role", "networks"]) {
   byId(`create-${field}`).addEventListener("input", () => {
     byId(`create-${field}-error`).textContent = "";
     byId(`create-${field}`).removeAttribute("aria-invalid");

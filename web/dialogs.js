@@ -213,8 +213,12 @@ function describeDetail(event) {
 
   if (d.changes) {
     for (const [field, change] of Object.entries(d.changes)) {
-      parts.push(`${field}: ${change.from} → ${change.to}`);
+      parts.push(`${field}: ${changeValue(change.from)} → ${changeValue(change.to)}`);
     }
+  }
+
+  if (Array.isArray(d.allowedNetworks)) {
+    parts.push(`networks ${changeValue(d.allowedNetworks)}`);
   }
 
   if (d.previousTokenPrefix) {
@@ -234,6 +238,15 @@ function describeDetail(event) {
   }
 
   return parts.length > 0 ? h("div", { className: "audit-detail" }, parts.join(" · ")) : null;
+}
+
+/** A changed value as text; a list of networks reads as the list, and [] as "any source". */
+function changeValue(value) {
+  if (!Array.isArray(value)) {
+    return value;
+  }
+
+  return value.length === 0 ? "any source" : value.join(", ");
 }
 
 byId("token-copy").addEventListener("click", copyToken);

@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using BlueTokens.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace BlueTokens.BrowserTests;
+
+/// <summary>
+/// A client's network policy (<c>allowedNetworks</c>) on the Access Token Management page, in a real browser
+/// against the real LocalHost: set on create, edited and cleared in the row's Networks editor, each step checked
+/// in the page, in the API, and through <c>POST /api/validate</c> as a connector would call it. That call comes
+/// from loopback (source 127.0.0.1), so 192.0.2.0/24 and 10.0.0.0/8 refuse it and 127.0.0.0/8 allows it.
+/// </summary>
+[Collection(StackTests.Name)]
+public sealed class NetworkPolicyPageTests(StackFixture stack) : IAsyncLifetime
+{
+    private static readonly ViewportSize Desktop = new() { Width = 1280, Height = 860 };
+
+    /// <summary>Three networks without loopback, in the canonical form the API writes back (the IPv6 one typed in capitals, bare).</summary>
+    private static readonly string[] Restricted = ["192.0.2.0/24", "198.51.100.0/24", "2001:db8:1234:5678:9abc:def0:1234:5678/128"];
+
+    private readonly ConcurrentQueue<string> _pageErrors = new();
+    private LocalHostProcess? _host;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+    private HttpClient? _connector;
+
+    private LocalHostProcess Host => _host ?? throw new InvalidOperationException("Not initialised.");
+
+    public async Task InitializeAsync()
+    {
+        string chromium = Chromium.ExecutablePath();
+        Task<LocalHostProcess> host = LocalHostProcess.StartAsync(stack, $"net-{Guid.NewGuid().ToString("N")[..8]}", TimeSpan.FromSeconds(30));
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(Chromium.LaunchOptions(chromium));
+        _host = await host;
+        _connector = new HttpClient { BaseAddress = new Uri(_host.BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _connector?.Dispose();
+        if (_browser is not null)
+        {
+            await _browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Administrator_SetsEditsAndClearsTheNetworksOfAClient_AndValidateFollowsEachChange()
+    {
+        var shots = new Screenshots("network-policies");
+        await using IBrowserContext context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = Desktop });
+        context.SetDefaultTimeout(10_000);
+        IPage page = await NewPageAsync(context);
+        await page.GotoAsync(Host.SignInLink);
+        await Expect(page.Locator("#clients-state")).ToContainTextAsync("No clients yet");
+        await Expect(page.Locator("#create-networks-hint")).ToContainTextAsync("Leave empty to allow any source. Example: 10.0.0.0/8");
+
+        // A bad network: the API's message on the field, naming the entry; nothing is created.
+        ILocator networksField = page.GetByLabel("Allowed networks (optional)");
+        await page.GetByLabel("Client Name").FillAsync("BI");
+        await page.GetByLabel("Client Role").FillAsync("analyst");
+        await networksField.FillAsync("10.0.0.0/8\n10.1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate Token", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#create-networks-error")).ToContainTextAsync("Entry 1 ('10.1') is not an IPv4 or IPv6 network in CIDR form");
+        await Expect(networksField).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(networksField).ToBeFocusedAsync();
+        await Expect(page.Locator("#alert")).ToContainTextAsync("Could not create BI:");
+        await Expect(page.Locator("#create-name-error")).ToBeEmptyAsync();
+        await shots.TakeAsync(page, "create-bad-network");
+        Assert.Equal(0, await ClientCountAsync());
+
+        // Networks one per line and comma-separated: created, shown in the canonical form the API wrote back.
+        await networksField.FillAsync("10.1.2.3/8,\n2001:DB8:0:0:1::/32");
+        await Expect(page.Locator("#create-networks-error")).ToBeEmptyAsync(); // typing clears the message
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate Token", Exact = true }).ClickAsync();
+        ILocator tokenDialog = page.Locator("#token-dialog");
+        await Expect(tokenDialog.GetByRole(AriaRole.Heading)).ToHaveTextAsync("New token for BI");
+        string token = await tokenDialog.GetByLabel("Access token").InputValueAsync();
+        await tokenDialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        await Expect(page.Locator("#notice")).ToContainTextAsync("accepted only from 10.0.0.0/8, 2001:db8::/32");
+        ILocator row = page.Locator("#clients-body tr[data-client-name='BI']");
+        ILocator networksCell = row.Locator("td[data-label='Networks']");
+        Assert.Equal(["10.0.0.0/8", "2001:db8::/32"], await networksCell.Locator("code").AllTextContentsAsync());
+        Assert.Equal("", await networksField.InputValueAsync());
+        Assert.Equal("401 network_not_allowed", await ValidateAsync(token));
+        await shots.TakeAsync(page, "created-with-networks");
+
+        // The editor says what a change does, starts from the current networks, and Cancel changes nothing.
+        ILocator networksButton = page.GetByRole(AriaRole.Button, new() { Name = "Networks of BI" });
+        await networksButton.ClickAsync();
+        ILocator editor = page.Locator("#networks-dialog");
+        await Expect(editor.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Allowed networks of BI");
+        await Expect(editor).ToContainTextAsync("applies to the next validate at once");
+        await Expect(editor).ToContainTextAsync("network_not_allowed");
+        ILocator editorField = editor.GetByLabel("Allowed networks", new() { Exact = true });
+        await Expect(editorField).ToBeFocusedAsync();
+        await Expect(editorField).ToHaveValueAsync("10.0.0.0/8\n2001:db8::/32");
+        await editorField.FillAsync("");
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(editor).ToBeHiddenAsync();
+        await Expect(networksButton).ToBeFocusedAsync();
+        Assert.Equal(["10.0.0.0/8", "2001:db8::/32"], await networksCell.Locator("code").AllTextContentsAsync());
+        Assert.Equal(["10.0.0.0/8", "2001:db8::/32"], await NetworksOfAsync("BI"));
+
+        // A bad entry: the API's message in the editor, which stays open; nothing is written.
+        await networksButton.ClickAsync();
+        await editorField.FillAsync("127.0.0.1/33");
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Save networks" }).ClickAsync();
+        await Expect(editor.Locator("#networks-error")).ToContainTextAsync("Entry 0 ('127.0.0.1/33')");
+        await Expect(editorField).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(editor).ToBeVisibleAsync();
+        await shots.TakeAsync(page, "editor-bad-network");
+        Assert.Equal(["10.0.0.0/8", "2001:db8::/32"], await NetworksOfAsync("BI"));
+
+        // Loopback allowed: the row shows the canonical network, and the very next validate is valid.
+        await editorField.FillAsync("127.0.0.5/8");
+        await Expect(editor.Locator("#networks-error")).ToBeEmptyAsync();
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Save networks" }).ClickAsync();
+        await Expect(editor).ToBeHiddenAsync();
+        await Expect(page.Locator("#notice")).ToContainTextAsync("Networks of BI saved");
+        await Expect(networksCell).ToHaveTextAsync("127.0.0.0/8");
+        await Expect(networksButton).ToBeFocusedAsync();
+        Assert.Equal("200 valid", await ValidateAsync(token));
+
+        // Three networks, none of them loopback: the row gives their count and the list on demand; refused at once.
+        await networksButton.ClickAsync();
+        await editorField.FillAsync("192.0.2.0/24\n198.51.100.0/24, 2001:DB8:1234:5678:9ABC:DEF0:1234:5678");
+        await shots.TakeAsync(page, "editor");
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Save networks" }).ClickAsync();
+        await Expect(editor).ToBeHiddenAsync();
+        ILocator count = networksCell.Locator("summary");
+        await Expect(count).ToHaveTextAsync("3 networks of BI");
+        await Expect(networksCell.Locator("code").First).ToBeHiddenAsync();
+        await count.ClickAsync();
+        Assert.Equal([.. Restricted], await networksCell.Locator("code").AllTextContentsAsync());
+        await Expect(networksCell.Locator("code").First).ToBeVisibleAsync();
+        Assert.Equal("401 network_not_allowed", await ValidateAsync(token));
+        await shots.TakeAsync(page, "restricted");
+
+        // A long IPv6 network neither widens the page at the desktop size nor in a narrow window.
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 1280 px");
+        await page.SetViewportSizeAsync(390, 844);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 390 px");
+        await shots.TakeAsync(page, "restricted-narrow");
+        await page.SetViewportSizeAsync(Desktop.Width, Desktop.Height);
+
+        // Cleared: any source again, in the row and at validate.
+        await networksButton.ClickAsync();
+        await editorField.FillAsync("");
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Save networks" }).ClickAsync();
+        await Expect(editor).ToBeHiddenAsync();
+        await Expect(networksCell).ToHaveTextAsync("Any source");
+        await Expect(page.Locator("#notice")).ToContainTextAsync("accepted from any source");
+        Assert.Empty(await NetworksOfAsync("BI"));
+        Assert.Equal("200 valid", await ValidateAsync(token));
+        await shots.TakeAsync(page, "any-source");
+
+        // The audit trail tells the changes in the same words.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Audit of BI" }).ClickAsync();
+        ILocator latest = page.Locator("#audit-list > li").First;
+        await Expect(latest).ToHaveAttributeAsync("data-action", "client.updated");
+        await Expect(latest).ToContainTextAsync($"allowedNetworks: {string.Join(", ", Restricted)} → any source");
+        await Expect(page.Locator("#audit-list > li").Last).ToContainTextAsync("networks 10.0.0.0/8, 2001:db8::/32");
+        await shots.TakeAsync(page, "audit");
+
+        Assert.Empty(_pageErrors);
+    }
+
+    /// <summary>A watched tab, as in <see cref="AccessTokenPageTests"/>: the browser's note of an API refusal (the test provokes 400s) is expected.</summary>
+    private async Task<IPage> NewPageAsync(IBrowserContext context)
+    {
+        IPage page = await context.NewPageAsync();
+        string api = Host.BaseUrl + "/api/";
+        page.PageError += (_, error) => _pageErrors.Enqueue(error);
+        page.Console += (_, message) =>
+        {
+            bool apiRefusal = message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)
+                && message.Location.StartsWith(api, StringComparison.Ordinal)
+                && !message.Location.StartsWith(api + "ui/", StringComparison.Ordinal);
+            if (message.Type == "error" && !apiRefusal)
+            {
+                _pageErrors.Enqueue($"{message.Text} ({message.Location})");
+            }
+        };
+        return page;
+    }
+
+    /// <summary>What a connector calling from loopback is told for this token: "200 valid" or "401 {code}".</summary>
+    private async Task<string> ValidateAsync(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/validate");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using HttpResponseMessage response = await _connector!.SendAsync(request);
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        string outcome = response.StatusCode == HttpStatusCode.OK && body.RootElement.GetProperty("valid").GetBoolean()
+            ? "valid"
+            : body.RootElement.TryGetProperty("code", out JsonElement code) ? code.GetString() ?? "" : "";
+        return $"{(int)response.StatusCode} {outcome}";
+    }
+
+    /// <summary>The tenant's clients as the API lists them, read with the development admin JWT.</summary>
+    private async Task<JsonElement[]> ClientsAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/clients");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Host.Jwt);
+        using HttpResponseMessage response = await _connector!.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return [.. body.RootElement.GetProperty("items").EnumerateArray().Select(item => item.Clone())];
+    }
+
+    private async Task<int> ClientCountAsync() => (await ClientsAsync()).Length;
+
+    private async Task<string[]> NetworksOfAsync(string name) =>
+        [.. (await ClientsAsync()).Single(c => c.GetProperty("name").GetString() == name)
+            .GetProperty("allowedNetworks").EnumerateArray().Select(n => n.GetString() ?? "")];
+}
