@@ -88,6 +88,7 @@ export function createApi(getToken) {
     listClients: (continuationToken) => send("GET", `clients${query({ pageSize: 100, continuationToken })}`),
     createClient: (name, role) => send("POST", "clients", { name, role }),
     showToken: (id) => send("GET", `${client(id)}/token`),
+    usage: (id, days) => send("GET", `${client(id)}/usage${query({ days })}`),
     disable: (id) => send("POST", `${client(id)}/disable`),
     enable: (id) => send("POST", `${client(id)}/enable`),
     deleteClient: (id) => send("DELETE", client(id)),
