@@ -89,6 +89,7 @@ export function createApi(getToken) {
     createClient: (name, role, allowedNetworks) => send("POST", "clients", { name, role, allowedNetworks }),
     setNetworks: (id, allowedNetworks) => send("PATCH", client(id), { allowedNetworks }),
     showToken: (id) => send("GET", `${client(id)}/token`),
+    usage: (id, days) => send("GET", `${client(id)}/usage${query({ days })}`),
     disable: (id) => send("POST", `${client(id)}/disable`),
     enable: (id) => send("POST", `${client(id)}/enable`),
     deleteClient: (id) => send("DELETE", client(id)),

@@ -7,6 +7,7 @@ import { byId, expiryState, formatDateTime, fromNow, h, timeElement } from "./do
 import { editNetworks, networksSentence, networksSummary, parseNetworks } from "./networks.js";
 import { beginSignIn, completeSignIn } from "./oidc.js";
 import { clearToken, describeToken, getToken, setToken, takeTokenFromUrl } from "./session.js";
+import { usageChart } from "./usage.js";
 
 const api = createApi(getToken);
 
@@ -261,7 +262,7 @@ function clientRow(client) {
         ? h("span", { className: "expiry-warning" }, h("span", { "aria-hidden": "true" }, "⚠ "), `Expires ${fromNow(new Date(client.expiresAt))}`)
         : null,
       expiry === "expired" ? h("span", { className: "expiry-expired" }, "Expired: regenerate its token") : null),
-    h("td", { "data-label": "Last used" }, client.lastUsedAt ? timeElement(client.lastUsedAt) : "Never"),
+    h("td", { "data-label": "Last used" }, client.lastUsedAt ? timeElement(client.lastUsedAt) : "Never", usageChart(api, client)),
     h("td", {},
       h("div", { className: "row-actions" },
         action("show", "Show", `Show token of ${client.name}`, onShow),

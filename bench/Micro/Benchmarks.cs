@@ -7,6 +7,7 @@ using BenchmarkDotNet.Attributes;
 using BlueTokens.Core.Caching;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
+using BlueTokens.Core.Usage;
 using BlueTokens.Core.Validation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -131,7 +132,7 @@ public class InProcessValidateBenchmarks
             new HitCache(entry),
             new TokenLookups(tables),
             store,
-            new LastUseRecorder(store, validateOptions, NullLogger<LastUseRecorder>.Instance),
+            new LastUseRecorder(store, new UsageLedger(new UsageStore(tables), TimeProvider.System, NullLogger<UsageLedger>.Instance), validateOptions, NullLogger<LastUseRecorder>.Instance),
             new LocalFailureBudget(TimeProvider.System),
             new LocalAnswers(Options.Create(new CacheOptions { LocalLease = TimeSpan.Zero })),
             new NoValidationObserver(),

@@ -11,6 +11,7 @@ using BlueTokens.Core.Expiry;
 using BlueTokens.Core.Health;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
+using BlueTokens.Core.Usage;
 using BlueTokens.Core.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,6 +61,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EventQueue>();
         services.AddSingleton<LifecycleEvents>();
         services.AddHostedService<DeferredHostedService<LifecycleEvents>>();
+
+        // Usage: counted beside last use, read by the usage endpoint, kept 90 days by the timer.
+        services.AddSingleton<UsageStore>();
+        services.AddSingleton<UsageLedger>();
+        services.AddSingleton<UsageService>();
+        services.AddSingleton<UsageRetention>();
 
         // The validate path and the cache it keeps in step with management writes.
         services.AddSingleton<RedisCircuit>();

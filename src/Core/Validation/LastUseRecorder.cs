@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BlueTokens.Core.Storage;
+using BlueTokens.Core.Usage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,77 +8,121 @@ using Microsoft.Extensions.Options;
 namespace BlueTokens.Core.Validation;
 
 /// <summary>
-/// Records when each client last validated, without the validate path waiting on any store: a use is noted in
-/// memory (no I/O, so the hot path stays one Redis read) and written to the client's row every
-/// Validate__LastUseFlushInterval (30 s), so that <c>lastUsedAt</c> is at most a minute old. A use noted by an
-/// instance that stops before its next flush is lost, which costs a few seconds of last-use precision, never
-/// correctness.
+/// Records when each client last validated, and how many of its validations were answered valid or refused each UTC
+/// day (its usage), without the validate path waiting on any store: an answer is noted in memory (no I/O, so the hot
+/// path stays one Redis read) and written every Validate__LastUseFlushInterval (30 s): last use to the client's row,
+/// so that <c>lastUsedAt</c> is at most a minute old, and the counts to this instance's usage rows
+/// (<see cref="UsageLedger"/>). What an instance notes and cannot write before it stops is lost, which costs a few
+/// seconds of last-use precision and of counts, never correctness.
 /// </summary>
-internal sealed partial class LastUseRecorder(ClientStore store, IOptions<ValidateOptions> options, ILogger<LastUseRecorder> logger) : BackgroundService
+internal sealed partial class LastUseRecorder(ClientStore store, UsageLedger usage, IOptions<ValidateOptions> options, ILogger<LastUseRecorder> logger)
+    : BackgroundService
 {
-    private readonly ConcurrentDictionary<(string TenantId, string ClientId), LastUse> _uses = new();
+    private readonly ConcurrentDictionary<(string TenantId, string ClientId, int Day), ClientUse> _uses = new();
 
     /// <summary>
-    /// On every valid answer. A client already noted costs one lookup and one compare-and-swap, no lock: the
-    /// dictionary's update methods take a bucket lock, which every validate of a busy client would contend for.
+    /// On every valid answer: notes its time as the client's last use and counts it, for the UTC day of
+    /// <paramref name="at"/>. A client already noted today costs one lookup, one compare-and-swap and one interlocked
+    /// increment, no lock and no allocation: the dictionary's update methods take a bucket lock, which every validate
+    /// of a busy client would contend for.
     /// </summary>
-    public void Record(string tenantId, string clientId, DateTimeOffset at)
-    {
-        (string, string) key = (tenantId, clientId);
-        while (true)
-        {
-            LastUse use = _uses.GetOrAdd(key, static _ => new LastUse()); // a lock-free read when the cell exists
-            if (use.Advance(at.UtcTicks))
-            {
-                return;
-            }
+    public void Record(string tenantId, string clientId, DateTimeOffset at) =>
+        Note((tenantId, clientId, DayOf(at)), at.UtcTicks, static (use, ticks) => use.Advance(ticks) && use.CountValid());
 
-            // A flush retired this cell while we held it: take it out (if it is still listed) and note in a new one.
-            _uses.TryRemove(new KeyValuePair<(string, string), LastUse>(key, use));
+    /// <summary>
+    /// Counts a validate answer about a known client as the contract counts it (API.md, Usage): valid (as
+    /// <see cref="Record"/>), or refused where it is disabled, expired or network_not_allowed. Any other answer
+    /// (an ended grace token, rate_limited) is not counted.
+    /// </summary>
+    public void Count(string tenantId, string clientId, ValidationCode code, DateTimeOffset at)
+    {
+        if (code == ValidationCode.Valid)
+        {
+            Record(tenantId, clientId, at);
+            return;
         }
+
+        if (code is not (ValidationCode.Disabled or ValidationCode.Expired or ValidationCode.NetworkNotAllowed))
+        {
+            return;
+        }
+
+        Note((tenantId, clientId, DayOf(at)), 0, static (use, _) => use.CountRefused());
     }
 
     /// <summary>
-    /// Writes every noted use, grouped by tenant into transactions of up to 100 rows (the entity group limit), so
-    /// that a flush costs one request per hundred active clients rather than one per client. Returns how many
-    /// client rows were written. A client with no use since the last flush is forgotten (its row is current): its
-    /// cell is retired first, so that a use noted in it at that moment goes to a new cell instead of being lost.
+    /// Writes every noted use: last uses grouped by tenant into transactions of up to 100 rows (the entity group
+    /// limit), so that a flush costs one request per hundred active clients rather than one per client, then the
+    /// counts (<see cref="UsageLedger.WriteAsync"/>). Returns how many client rows were written. A cell with nothing
+    /// since the last flush (an idle client, or a day that is over) is sealed and forgotten: what is noted in it at
+    /// that moment is either in what the seal returns or goes to a new cell, never lost.
     /// </summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
-        var taken = new List<(string TenantId, string ClientId, DateTimeOffset At)>();
-        foreach (((string TenantId, string ClientId) key, LastUse use) in _uses)
+        var latest = new Dictionary<(string TenantId, string ClientId), long>();
+        var counts = new List<UsageCount>();
+        foreach (((string TenantId, string ClientId, int Day) key, ClientUse use) in _uses)
         {
-            long ticks = use.Take();
-            if (ticks != 0)
+            NotedUse noted = use.Take();
+            if (noted.IsEmpty)
             {
-                taken.Add((key.TenantId, key.ClientId, new DateTimeOffset(ticks, TimeSpan.Zero)));
+                noted = use.Seal();
+                _uses.TryRemove(new KeyValuePair<(string, string, int), ClientUse>(key, use));
             }
-            else if (use.TryRetire())
+
+            if (noted.Ticks > 0)
             {
-                _uses.TryRemove(new KeyValuePair<(string, string), LastUse>(key, use));
+                var client = (key.TenantId, key.ClientId);
+                latest[client] = Math.Max(noted.Ticks, latest.GetValueOrDefault(client));
+            }
+
+            if (noted.Valid > 0 || noted.Refused > 0)
+            {
+                counts.Add(new UsageCount(key.TenantId, key.ClientId, DateOnly.FromDayNumber(key.Day), noted.Valid, noted.Refused));
             }
         }
 
         int written = 0;
-        foreach (var chunk in taken.GroupBy(use => use.TenantId).SelectMany(tenant => tenant.Chunk(100)))
+        foreach (var chunk in latest.GroupBy(use => use.Key.TenantId).SelectMany(tenant => tenant.Chunk(100)))
         {
             try
             {
-                written += await store.SetLastUsedAsync(chunk[0].TenantId, chunk.Select(use => (use.ClientId, use.At)).ToList(), cancellationToken);
+                written += await store.SetLastUsedAsync(chunk[0].Key.TenantId, chunk.Select(use => (use.Key.ClientId, new DateTimeOffset(use.Value, TimeSpan.Zero))).ToList(), cancellationToken);
             }
             catch (Azure.RequestFailedException e)
             {
                 foreach (var use in chunk)
                 {
-                    Record(use.TenantId, use.ClientId, use.At); // kept for the next flush
+                    NoteLastUse(use.Key.TenantId, use.Key.ClientId, use.Value); // kept for the next flush (its count is not noted again)
                 }
 
                 LogFlushFailed(logger, e.Status);
             }
         }
 
+        await usage.WriteAsync(counts, cancellationToken); // what it cannot write, it keeps for the next flush
         return written;
+    }
+
+    private static int DayOf(DateTimeOffset at) => (int)(at.UtcTicks / TimeSpan.TicksPerDay); // DateOnly's day number
+
+    private void NoteLastUse(string tenantId, string clientId, long ticks) =>
+        Note((tenantId, clientId, (int)(ticks / TimeSpan.TicksPerDay)), ticks, static (use, ticks) => use.Advance(ticks));
+
+    /// <summary>Notes in the key's cell; where a flush sealed the cell meanwhile, in a new one.</summary>
+    private void Note<TState>((string, string, int) key, TState state, Func<ClientUse, TState, bool> note)
+    {
+        while (true)
+        {
+            ClientUse use = _uses.GetOrAdd(key, static _ => new ClientUse()); // a lock-free read when the cell exists
+            if (note(use, state))
+            {
+                return;
+            }
+
+            // A flush sealed this cell while we held it: take it out (if it is still listed) and note in a new one.
+            _uses.TryRemove(new KeyValuePair<(string, string, int), ClientUse>(key, use));
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -101,59 +146,4 @@ internal sealed partial class LastUseRecorder(ClientStore store, IOptions<Valida
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing last-use times failed (status {Status}); kept for the next flush")]
     private static partial void LogFlushFailed(ILogger logger, int status);
-}
-
-/// <summary>
-/// The latest use of one client not yet written: UTC ticks, 0 for none, or retired (a flush found it empty and is
-/// removing it: nothing more may be noted in it).
-/// </summary>
-internal sealed class LastUse
-{
-    private const long Retired = -1;
-
-    private long _ticks;
-
-    /// <summary>Moves the noted time forward to <paramref name="ticks"/>, never back; false when the cell is retired.</summary>
-    public bool Advance(long ticks)
-    {
-        long seen = Volatile.Read(ref _ticks);
-        while (seen != Retired)
-        {
-            if (ticks <= seen)
-            {
-                return true;
-            }
-
-            long found = Interlocked.CompareExchange(ref _ticks, ticks, seen);
-            if (found == seen)
-            {
-                return true;
-            }
-
-            seen = found;
-        }
-
-        return false;
-    }
-
-    /// <summary>The noted time, leaving none; 0 when there is none.</summary>
-    public long Take()
-    {
-        long seen = Volatile.Read(ref _ticks);
-        while (seen > 0)
-        {
-            long found = Interlocked.CompareExchange(ref _ticks, 0, seen);
-            if (found == seen)
-            {
-                return seen;
-            }
-
-            seen = found;
-        }
-
-        return 0;
-    }
-
-    /// <summary>Retires an empty cell; false when a use was noted in it meanwhile (it stays, for the next flush).</summary>
-    public bool TryRetire() => Interlocked.CompareExchange(ref _ticks, Retired, 0) == 0;
 }

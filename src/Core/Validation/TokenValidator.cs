@@ -54,14 +54,14 @@ internal sealed class TokenValidator(
                 return ValueTask.FromResult(Answered(answer, "local"));
             }
 
-            return RefuseHeldAsync(answer, source);
+            return RefuseHeldAsync(answer, held.Entry, now, source);
         }
 
         return ValidateFromCacheAsync(hash, leaseStart, source, cancellationToken);
     }
 
-    private async ValueTask<ValidationResult> RefuseHeldAsync(ValidationResult refusal, ValidationSource source) =>
-        Answered(await SpendAsync(refusal, source, options.Value.MaxFailuresPerMinute), "local");
+    private async ValueTask<ValidationResult> RefuseHeldAsync(ValidationResult refusal, TokenCacheEntry? about, DateTimeOffset now, ValidationSource source) =>
+        Answered(Counted(await SpendAsync(refusal, source, options.Value.MaxFailuresPerMinute), about, now), "local");
 
     private async ValueTask<ValidationResult> ValidateFromCacheAsync(TokenHash hash, long leaseStart, ValidationSource source, CancellationToken cancellationToken)
     {
@@ -72,11 +72,13 @@ internal sealed class TokenValidator(
         string answeredFrom = !lookup.Available ? "table_redis_unavailable" : lookup.Token.Kind == CachedTokenKind.Miss ? "cache_miss" : "cache_hit";
         DateTimeOffset now = time.GetUtcNow();
         ValidationResult result;
+        TokenCacheEntry? about = null;
         if (lookup.Token.Kind == CachedTokenKind.Live)
         {
             // A token the cache answers as valid is answered so, whatever its source has spent (API.md).
             local.Hold(hash, leaseStart, lookup.Token);
-            result = Judge(lookup.Token.Entry!, now, source.Address);
+            about = lookup.Token.Entry!;
+            result = Judge(about, now, source.Address);
         }
         else if (lookup.Token.Kind is CachedTokenKind.Revoked or CachedTokenKind.Unknown)
         {
@@ -96,7 +98,7 @@ internal sealed class TokenValidator(
                 return Answered(new ValidationResult(ValidationCode.RateLimited, RetryAfter: state.WindowLeft), "cache");
             }
 
-            result = await FromTableAsync(hash, leaseStart, await clockRead, source.Address, cancellationToken);
+            (result, about) = await FromTableAsync(hash, leaseStart, await clockRead, source.Address, cancellationToken);
         }
         else if (localBudget.Read(source.BudgetKey, budget) is { Spent: true } spentHere)
         {
@@ -105,7 +107,7 @@ internal sealed class TokenValidator(
         }
         else
         {
-            result = await FromTableAsync(hash, leaseStart, null, source.Address, cancellationToken);
+            (result, about) = await FromTableAsync(hash, leaseStart, null, source.Address, cancellationToken);
         }
 
         if (result.IsValid)
@@ -114,7 +116,7 @@ internal sealed class TokenValidator(
             return Answered(result, answeredFrom);
         }
 
-        return Answered(await SpendAsync(result, source, budget), answeredFrom);
+        return Answered(Counted(await SpendAsync(result, source, budget), about, now), answeredFrom);
     }
 
     /// <summary>A held entry judged now: its valid result is made once per lease, the refusals are shared.</summary>
@@ -129,6 +131,20 @@ internal sealed class TokenValidator(
         return held.Valid ??= Judge(entry, now, source);
     }
 
+    /// <summary>
+    /// A refusal about a known client counted in its usage as what it was answered: one past the source's budget is
+    /// a 429, not counted (valid answers are counted with their last use).
+    /// </summary>
+    private ValidationResult Counted(ValidationResult answer, TokenCacheEntry? about, DateTimeOffset now)
+    {
+        if (about is not null)
+        {
+            lastUse.Count(about.TenantId, about.ClientId, answer.Code, now);
+        }
+
+        return answer;
+    }
+
     private ValidationResult Answered(ValidationResult result, string answeredFrom)
     {
         metrics?.Record(result.Code, answeredFrom);
@@ -138,9 +154,10 @@ internal sealed class TokenValidator(
     /// <summary>
     /// The table's answer, filled into the cache where Redis's clock and the bucket's generation were read before the
     /// table (<paramref name="readAt"/>; null where Redis is unavailable): the fill presents them, and is dropped if
-    /// the read is too old by then or the bucket was emptied or moved since.
+    /// the read is too old by then or the bucket was emptied or moved since. With it, the entry it judged (null for
+    /// a token it does not know).
     /// </summary>
-    private async Task<ValidationResult> FromTableAsync(
+    private async Task<(ValidationResult Result, TokenCacheEntry? About)> FromTableAsync(
         TokenHash hash, long leaseStart, CacheClock? readAt, IPAddress? source, CancellationToken cancellationToken)
     {
         string tokenHash = hash.ToHex();
@@ -150,7 +167,7 @@ internal sealed class TokenValidator(
         {
             await FillAsync(readAt, tokenHash, 0, TokenCache.UnknownPayload, cache.UnknownLifetime, cancellationToken);
             local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Unknown, null));
-            return ValidationResult.InvalidToken;
+            return (ValidationResult.InvalidToken, null);
         }
 
         ClientRecord client = stored.Record;
@@ -164,14 +181,14 @@ internal sealed class TokenValidator(
             // Replaced and out of its grace period: remember the revocation at the client's version.
             await FillAsync(readAt, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
             local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Revoked, null));
-            return ValidationResult.InvalidToken;
+            return (ValidationResult.InvalidToken, null);
         }
 
         DateTimeOffset now = time.GetUtcNow();
         TimeSpan lifetime = cache.EntryLifetime(entry.ExpiresAt, now);
         await FillAsync(readAt, tokenHash, client.Version, TokenCache.Serialize(entry), lifetime, cancellationToken);
         local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Live, entry));
-        return Judge(entry, now, source);
+        return (Judge(entry, now, source), entry);
     }
 
     private async Task FillAsync(CacheClock? readAt, string tokenHash, long version, string payload, TimeSpan lifetime, CancellationToken cancellationToken)

@@ -17,6 +17,7 @@ namespace BlueTokens.Functions.Http;
 [JsonSerializable(typeof(IssuedTokenResponse))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(ClientListResponse))]
+[JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(AuditListResponse))]
 [JsonSerializable(typeof(ValidateResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

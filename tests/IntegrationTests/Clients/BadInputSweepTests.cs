@@ -141,6 +141,9 @@ public sealed class BadInputSweepTests(StackFixture stack) : ApiTestBase(stack)
         Query("audit: pageSize=abc", "/api/audit?pageSize=abc", "pageSize");
         Query("audit: continuationToken=xyz", "/api/audit?continuationToken=xyz", "continuationToken");
         Query("audit: clientId empty", "/api/audit?clientId=", "clientId");
+        Query("usage: days=0", "/api/clients/{id}/usage?days=0", "days");
+        Query("usage: days=91", "/api/clients/{id}/usage?days=91", "days");
+        Query("usage: days=abc", "/api/clients/{id}/usage?days=abc", "days");
 
         // Routes, verbs, and ids that cannot be ours.
         Status("unknown route", "GET", "/api/nope", 404, "not_found");

@@ -5,9 +5,11 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using BlueTokens.Core.Validation;
 using BlueTokens.Functions;
 using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BlueTokens.IntegrationTests.OpenApi;
 
@@ -194,6 +196,13 @@ public sealed partial class OpenApiTests(StackFixture stack) : ApiTestBase(stack
         await ExpectAsync(check, await SendAsync(http, HttpMethod.Post, "/api/validate", null, new StringContent("""{"token":5}""", Encoding.UTF8, "application/json")), 400, "validation_failed");
         await ExpectAsync(check, await SendAsync(http, HttpMethod.Post, "/api/validate", null, new StringContent("""{"tokn":"x"}""", Encoding.UTF8, "application/json")), 400, "validation_failed");
         await ExpectAsync(check, await SendAsync(http, HttpMethod.Post, "/api/validate", null, new StringContent("{", Encoding.UTF8, "application/json")), 400, "malformed_json");
+
+        // Usage: what the validates above counted, once flushed.
+        await Host.Services.GetRequiredService<LastUseRecorder>().FlushAsync();
+        await check(await admin.SendAsync(HttpMethod.Get, $"/api/clients/{id}/usage"));
+        await check(await admin.SendAsync(HttpMethod.Get, $"/api/clients/{id}/usage?days=90"));
+        await ExpectAsync(check, await admin.SendAsync(HttpMethod.Get, $"/api/clients/{id}/usage?days=0"), 400, "invalid_query");
+        await ExpectAsync(check, await admin.SendAsync(HttpMethod.Get, "/api/clients/0000000000000000000000000000/usage"), 404, "not_found");
 
         // Regenerate with a grace period: the old token validates until the grace end.
         JsonElement regenerated = await check(await admin.SendAsync(HttpMethod.Post, $"/api/clients/{id}/token/regenerate", """{"gracePeriodMinutes":10,"expiresInDays":30}"""));

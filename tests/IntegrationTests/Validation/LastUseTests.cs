@@ -7,7 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BlueTokens.IntegrationTests.Validation;
 
-/// <summary>Last use is written in batches: one request per hundred active clients of a tenant, never a failure for a deleted one.</summary>
+/// <summary>
+/// Last use is written in batches: one request per hundred active clients of a tenant, never a failure for a deleted one;
+/// the usage counts beside it likewise.
+/// </summary>
 [Collection(StackTests.Name)]
 public sealed class LastUseTests(StackFixture stack) : IAsyncLifetime
 {
@@ -30,7 +33,7 @@ public sealed class LastUseTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Flush_WritesTheUsesOfManyClientsOfATenantInOneRequest()
+    public async Task Flush_WritesTheUsesAndCountsOfManyClientsOfATenant_InOneRequestEach()
     {
         var admin = new AdminApi(_host.CreateClient(), $"tenant-{Guid.NewGuid():N}");
         var connector = new Connector(_host.CreateClient());
@@ -48,13 +51,35 @@ public sealed class LastUseTests(StackFixture stack) : IAsyncLifetime
             written = await recorder.FlushAsync();
         }
 
+        // One transaction of last uses, then the usage rows: one transaction indexing the new rows, one writing them
+        // (and, the first time in a process, the creation of the usage tables).
         Assert.Equal(5, written);
-        Assert.Equal(1, _table.Count);
+        Assert.Equal(3, Batches());
         foreach (AdminApi.Created client in clients)
         {
             (_, JsonElement body) = await admin.GetJsonAsync($"/api/clients/{client.Id}");
             Assert.Equal(JsonValueKind.String, body.GetProperty("lastUsedAt").ValueKind);
         }
+
+        // The same clients again: their rows are indexed already.
+        foreach (AdminApi.Created client in clients)
+        {
+            Assert.Equal("valid", (await connector.ValidateAsync(client.Token)).Outcome);
+        }
+
+        using (_table.Measure())
+        {
+            await recorder.FlushAsync();
+        }
+
+        Assert.Equal(2, Batches());
+    }
+
+    /// <summary>The measured requests, the one-off creation of a table aside; each is a transaction.</summary>
+    private int Batches()
+    {
+        Assert.All(_table.Requests.Where(request => !request.EndsWith("/Tables", StringComparison.Ordinal)), request => Assert.EndsWith("/$batch", request, StringComparison.Ordinal));
+        return _table.Requests.Count(request => request.EndsWith("/$batch", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using BlueTokens.Core.Storage;
+using BlueTokens.Core.Usage;
 using BlueTokens.Core.Validation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,8 @@ public sealed class LastUseRecorderTests
 
                 return Task.FromResult(uses.Count);
             });
-        _recorder = new LastUseRecorder(store.Object, Options.Create(new ValidateOptions()), NullLogger<LastUseRecorder>.Instance);
+        var ledger = new UsageLedger(new Mock<UsageStore>(tables).Object, TimeProvider.System, NullLogger<UsageLedger>.Instance);
+        _recorder = new LastUseRecorder(store.Object, ledger, Options.Create(new ValidateOptions()), NullLogger<LastUseRecorder>.Instance);
     }
 
     [Fact]
@@ -88,26 +90,34 @@ public sealed class LastUseRecorderTests
     }
 
     [Fact]
-    public void Cell_OnceRetired_RefusesUses_SoThatTheyGoToANewCell()
+    public void Cell_OnceSealed_RefusesUses_SoThatTheyGoToANewCell()
     {
         // The interleaving a flush and a validate can produce: the validate holds the cell, the flush finds it empty,
-        // retires and removes it, then the validate notes its use. The use must be refused, not silently dropped.
-        var cell = new LastUse();
-        Assert.True(cell.TryRetire());
+        // seals and removes it, then the validate notes its use. The use must be refused, not silently dropped.
+        var cell = new ClientUse();
+        Assert.True(cell.Seal().IsEmpty);
         Assert.False(cell.Advance(100));
-        Assert.Equal(0, cell.Take()); // a retired cell gives nothing and stays retired
+        Assert.False(cell.CountValid());
+        Assert.False(cell.CountRefused());
+        Assert.True(cell.Take().IsEmpty); // a sealed cell gives nothing and stays sealed
+        Assert.True(cell.Seal().IsEmpty);
         Assert.False(cell.Advance(200));
+        Assert.False(cell.CountValid());
     }
 
     [Fact]
-    public void Cell_WithAUseNotedMeanwhile_IsNotRetired()
+    public void Cell_TakesWhatWasNoted_AndSealingGivesWhatCameSince()
     {
-        var cell = new LastUse();
+        var cell = new ClientUse();
         Assert.True(cell.Advance(100));
         Assert.True(cell.Advance(50)); // never back
-        Assert.False(cell.TryRetire());
-        Assert.Equal(100, cell.Take());
-        Assert.Equal(0, cell.Take());
-        Assert.True(cell.TryRetire());
+        Assert.True(cell.CountValid());
+        Assert.True(cell.CountRefused());
+        Assert.Equal(new NotedUse(100, 1, 1), cell.Take());
+        Assert.True(cell.Take().IsEmpty);
+
+        // Noted between a flush's take and its seal: in what the seal returns, so not lost with the cell.
+        Assert.True(cell.CountValid());
+        Assert.Equal(new NotedUse(0, 1, 0), cell.Seal());
     }
 }
