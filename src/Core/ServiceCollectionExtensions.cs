@@ -9,6 +9,7 @@ using BlueTokens.Core.Configuration;
 using BlueTokens.Core.Events;
 using BlueTokens.Core.Expiry;
 using BlueTokens.Core.Health;
+using BlueTokens.Core.SecretScanning;
 using BlueTokens.Core.Storage;
 using BlueTokens.Core.Tokens;
 using BlueTokens.Core.Usage;
@@ -44,6 +45,7 @@ public static class ServiceCollectionExtensions
         AddValidatedOptions<ExpiryOptions, ExpiryOptionsValidator>(services, configuration.GetSection(ExpiryOptions.Section));
         AddValidatedOptions<EventOptions, EventOptionsValidator>(services, configuration.GetSection(EventOptions.Section));
         AddValidatedOptions<CorsOptions, CorsOptionsValidator>(services, configuration.GetSection(CorsOptions.Section));
+        AddValidatedOptions<SecretScanningOptions, SecretScanningOptionsValidator>(services, configuration.GetSection(SecretScanningOptions.Section));
 
         services.AddSingleton<TokenProtector>();
         services.AddSingleton<ContinuationTokens>();
@@ -97,6 +99,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => StorageClients.Queues(StorageSettings(provider), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<HealthService>();
+
+        // Secret scanning reports (GitHub's partner protocol): the keys that sign them, and the revocations they cause.
+        services.TryAddKeyedSingleton(SecretScanningKeys.HttpClientKey, (_, _) => SecretScanningKeys.NewHttpClient());
+        services.AddSingleton<SecretScanningKeys>();
+        services.AddSingleton<LeakedTokenReports>();
         return services;
     }
 

@@ -22,6 +22,7 @@ internal static class AuditActions
     public const string TokenRegenerated = "token.regenerated";
     public const string ClientDeleted = "client.deleted";
     public const string TokenExpired = "token.expired";
+    public const string TokenLeaked = "token.leaked";
 
     /// <summary>The actor of what the service does by itself (the expiry timer).</summary>
     public const string SystemActor = "system";

@@ -26,6 +26,9 @@ internal abstract record ChangeDecision
 
     /// <summary>Delete the client, release its name and count it out of its tenant.</summary>
     public sealed record Delete : ChangeDecision;
+
+    /// <summary>Refuse the request for what the client is now: nothing is written, and the request fails with <see cref="Failure"/>.</summary>
+    public sealed record Refuse(Failure Failure) : ChangeDecision;
 }
 
 /// <summary>An audit event's action and detail; who, when and which client come from the change itself.</summary>

@@ -64,6 +64,8 @@ internal sealed class ClientChanges(ClientStore store, ClientEffects effects, IO
                     await effects.ChangedAsync(current, updated, update.EventType);
                     return new Changed(updated, Committed: true);
                 }, cancellationToken);
+            case ChangeDecision.Refuse refuse:
+                return refuse.Failure;
             case ChangeDecision.Delete:
                 return await CommitAsync(await DeleteBatchAsync(request.Actor, stored, cancellationToken), current.Name, async () =>
                 {

@@ -39,7 +39,8 @@ internal sealed partial class ClientService
     /// <summary>
     /// Issues a new token. The old one keeps validating until <c>min(now + grace, its own expiry)</c>; every older
     /// token still in a grace period is cut to the same end; with no grace the old token stops at once.
-    /// Allowed on expired and disabled clients (a disabled client stays disabled).
+    /// Allowed on expired and disabled clients (a disabled client stays disabled). A leak secret scanning reported
+    /// is cleared: the token it named is no longer the client's.
     /// </summary>
     public async Task<Outcome<IssuedToken>> RegenerateAsync(Admin admin, string clientId, RegenerateTokenCommand command, IfMatch ifMatch, CancellationToken cancellationToken = default)
     {
@@ -75,7 +76,9 @@ internal sealed partial class ClientService
         await effects.IssuingAsync(admin.TenantId, clientId, hash, now, expiresAt.Value, cancellationToken);
         Outcome<ClientRecord> changed = await ChangeAsync(admin, clientId, ifMatch, (client, at) =>
         {
-            (IReadOnlyList<GraceToken> grace, DateTimeOffset previousUntil) = ClientRules.GraceAfterRotation(client, at.AddMinutes(graceMinutes), at);
+            // A token reported as public gets no grace: it stopped when it was reported, and stays stopped.
+            int granted = client.Leak is null ? graceMinutes : 0;
+            (IReadOnlyList<GraceToken> grace, DateTimeOffset previousUntil) = ClientRules.GraceAfterRotation(client, at.AddMinutes(granted), at);
 
             // Issued at the request's time, the one its lifetime and expiry index row were computed from.
             ClientRecord updated = client with
@@ -86,15 +89,21 @@ internal sealed partial class ClientService
                 TokenIssuedAt = now,
                 ExpiresAt = expiresAt.Value,
                 GraceTokens = grace,
+                Leak = null,
             };
             var detail = new JsonObject
             {
                 ["tokenPrefix"] = updated.TokenPrefix,
                 ["previousTokenPrefix"] = client.TokenPrefix,
                 ["expiresAt"] = UtcTimestampConverter.Text(updated.ExpiresAt),
-                ["gracePeriodMinutes"] = graceMinutes,
+                ["gracePeriodMinutes"] = granted,
                 ["previousTokenValidUntil"] = UtcTimestampConverter.Text(previousUntil),
             };
+            if (client.Leak is not null)
+            {
+                detail["leakCleared"] = true;
+            }
+
             return ChangeDecision.Revise(updated, at, new AuditNote(AuditActions.TokenRegenerated, detail), LifecycleEventTypes.TokenRegenerated);
         }, cancellationToken, read);
         return await IssuedAsync(changed, token, admin.TenantId, clientId, hash, now, expiresAt.Value);

@@ -124,9 +124,16 @@ internal sealed partial class ClientService(
         return ChangeAsync(admin, clientId, ifMatch, (client, now) => ClientRules.Update(client, name, command.Role, networks, now), cancellationToken);
     }
 
+    /// <summary>
+    /// Disables or enables; idempotent. A client whose current token secret scanning reported stays disabled until a
+    /// regenerate (judged on the client as committed, so a report that lands meanwhile is not enabled over).
+    /// </summary>
     public Task<Outcome<ClientRecord>> SetDisabledAsync(Admin admin, string clientId, bool disabled, IfMatch ifMatch, CancellationToken cancellationToken = default) =>
         ChangeAsync(admin, clientId, ifMatch, (client, now) =>
-            client.Disabled == disabled
+            !disabled && client.Leak is { } leak
+                ? new ChangeDecision.Refuse(new Failure(FailureKind.TokenLeaked,
+                    $"Secret scanning reported this client's token as public at {UtcTimestampConverter.Text(leak.ReportedAt)}; regenerate the token first, then enable the client."))
+            : client.Disabled == disabled
                 ? ChangeDecision.None
                 : ChangeDecision.Revise(client with { Disabled = disabled }, now,
                     new AuditNote(disabled ? AuditActions.ClientDisabled : AuditActions.ClientEnabled),

@@ -9,6 +9,7 @@ internal enum FailureKind
     NameTaken,
     ClientLimitReached,
     PreconditionFailed,
+    TokenLeaked,
 }
 
 internal sealed record Failure(FailureKind Kind, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null)

@@ -26,6 +26,7 @@ internal static class LifecycleEventTypes
     public const string ClientDeleted = "client.deleted";
     public const string TokenExpiring = "token.expiring";
     public const string TokenExpired = "token.expired";
+    public const string TokenLeaked = "token.leaked";
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(Json.UtcTimestampConverter)])]

@@ -91,7 +91,8 @@ internal static class AdminRequests
 
     private static readonly JsonDocument EmptyObject = JsonDocument.Parse("{}");
 
-    private static bool IsJson(string? contentType)
+    /// <summary>Whether a Content-Type names JSON (<c>application/json</c> or any <c>+json</c> type).</summary>
+    public static bool IsJson(string? contentType)
     {
         if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
         {

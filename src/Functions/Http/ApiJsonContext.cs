@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using BlueTokens.Core.Json;
 using BlueTokens.Functions.Clients;
 using BlueTokens.Functions.Health;
+using BlueTokens.Functions.SecretScanning;
 using BlueTokens.Functions.Validation;
 using BlueTokens.Functions.Web;
 
@@ -20,4 +21,5 @@ namespace BlueTokens.Functions.Http;
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(AuditListResponse))]
 [JsonSerializable(typeof(ValidateResponse))]
+[JsonSerializable(typeof(LeakVerdictResponse[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

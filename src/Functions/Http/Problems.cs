@@ -36,7 +36,10 @@ internal static class Problems
             .WithHeader("Allow", string.Join(", ", allowed));
 
     public static ApiProblem PayloadTooLarge(int limit) =>
-        Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large", $"The body is over {limit / 1024} KiB.");
+        PayloadTooLarge(limit >= 1024 * 1024 ? $"The body is over {limit / (1024 * 1024)} MiB." : $"The body is over {limit / 1024} KiB.");
+
+    public static ApiProblem PayloadTooLarge(string detail) =>
+        Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large", detail);
 
     public static ApiProblem UnsupportedMediaType() =>
         Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported media type", "Send the body as application/json.");
@@ -45,6 +48,10 @@ internal static class Problems
     public static ApiProblem TokenRefused(string code, string detail) =>
         Create(StatusCodes.Status401Unauthorized, code, "Token refused", detail)
             .WithHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+
+    /// <summary>A secret scanning report whose signature is missing, malformed, wrong, or made with a key we do not know.</summary>
+    public static ApiProblem InvalidSignature(string detail) =>
+        Create(StatusCodes.Status401Unauthorized, "invalid_signature", "Invalid signature", detail);
 
     public static ApiProblem RateLimited(TimeSpan retryAfter)
     {
@@ -70,6 +77,7 @@ internal static class Problems
             FailureKind.NameTaken => Create(StatusCodes.Status409Conflict, "name_taken", "Name taken", failure.Detail, errors),
             FailureKind.ClientLimitReached => Create(StatusCodes.Status409Conflict, "client_limit_reached", "Client limit reached", failure.Detail),
             FailureKind.PreconditionFailed => Create(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed", failure.Detail),
+            FailureKind.TokenLeaked => Create(StatusCodes.Status409Conflict, "token_leaked", "Token leaked", failure.Detail),
             _ => InternalError(),
         };
     }
