@@ -237,6 +237,9 @@ public sealed partial class OpenApiTests(StackFixture stack) : ApiTestBase(stack
         await ExpectAsync(check, await SendAsync(http, HttpMethod.Get, "/api/audit", null), 401, "unauthenticated");
         await ExpectAsync(check, await SendAsync(http, HttpMethod.Get, "/api/audit", withoutRole), 403, "forbidden");
 
+        // The secret scanning report, on a host that reads keys from a key server of its own.
+        await SecretScanning.SignedReports.CheckAsync(Stack, check);
+
         // Operations.
         await check(await http.GetAsync("/api/health"));
         await check(await http.GetAsync("/api/openapi.json"));
