@@ -254,7 +254,7 @@ function clientRow(client) {
     h("th", { scope: "row", "data-label": "Name" }, client.name),
     h("td", { "data-label": "Role" }, client.role),
     h("td", { "data-label": "Networks" }, networksSummary(client)),
-    h("td", { "data-label": "Status" }, h("span", { className: `badge status-${client.status}` }, client.status)),
+    h("td", { "data-label": "Status" }, h("span", { className: `badge status-${client.status}` }, client.status), leakNotice(client)),
     h("td", { "data-label": "Token" }, h("code", { title: "The token's first characters, safe to display" }, `${client.tokenPrefix}…`)),
     h("td", { "data-label": "Expires" },
       timeElement(client.expiresAt),
@@ -273,6 +273,44 @@ function clientRow(client) {
         action("networks", "Networks", `Networks of ${client.name}`, onNetworks),
         action("audit", "Audit", `Audit of ${client.name}`, onAudit),
         action("delete", "Delete", `Delete ${client.name}`, onDelete, "danger"))));
+}
+
+// ----- A token secret scanning found in public
+
+/** Where and when the client's current token was found, and the way back; null for a client with no leak. */
+function leakNotice(client) {
+  if (!client.leak) {
+    return null;
+  }
+
+  const { url, source, reportedAt } = client.leak;
+  return h("div", { className: "leak", "data-leak": "" },
+    h("span", { className: "leak-mark" }, "Leaked"),
+    h("span", { className: "leak-text" },
+      "Its token was found in public",
+      source ? ` (${source})` : null,
+      url ? [": ", leakLocation(url)] : null,
+      ", reported ", timeElement(reportedAt),
+      ". It stays disabled: regenerate its token, then enable it."));
+}
+
+/** The place a leak was reported at: a link only where it is https, else the text as given (never a javascript: or data: link). */
+function leakLocation(url) {
+  let https = false;
+  try {
+    https = new URL(url).protocol === "https:";
+  } catch {
+    https = false;
+  }
+
+  return https
+    ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url)
+    : h("code", {}, url);
+}
+
+/** Enable of a leaked client: the service would refuse it (409 token_leaked), so the page says why and what to do. */
+function explainLeakedEnable(client) {
+  alertError(`${client.name} cannot be enabled yet: its token was found in public. Regenerate its token first, then enable it.`);
 }
 
 function rowOf(client) {
@@ -334,6 +372,11 @@ async function onDisable(client) {
 }
 
 async function onEnable(client) {
+  if (client.leak) {
+    explainLeakedEnable(client);
+    return;
+  }
+
   try {
     const updated = await busy(client, () => api.enable(client.id));
     replaceClient(updated, "disable");
@@ -353,7 +396,9 @@ async function onRegenerate(client) {
     }
 
     replaceClient(result.client, "regenerate");
-    const old = result.graceMinutes > 0
+    const old = client.leak
+      ? `The reported token stays stopped, and ${result.client.name} stays disabled: enable it once its connector has the new token.`
+      : result.graceMinutes > 0
       ? `The old token keeps working for up to ${result.graceMinutes} minutes.`
       : "The old token has stopped working.";
     announce(`New token issued for ${result.client.name}, valid until ${formatDateTime(new Date(result.client.expiresAt))}. ${old}`);

@@ -149,6 +149,7 @@ const actionLabels = {
   "token.regenerated": "Token regenerated",
   "client.deleted": "Deleted",
   "token.expired": "Token expired",
+  "token.leaked": "Token found in public",
 };
 
 /** The audit trail of one client, newest first, a page at a time. */
@@ -237,6 +238,8 @@ function describeDetail(event) {
     parts.push(`grace ${d.gracePeriodMinutes} min`);
   }
 
+  parts.push(...leakDetail(d));
+
   return parts.length > 0 ? h("div", { className: "audit-detail" }, parts.join(" · ")) : null;
 }
 
@@ -247,6 +250,15 @@ function changeValue(value) {
   }
 
   return value.length === 0 ? "any source" : value.join(", ");
+}
+
+/** What a secret scanning report left in an audit detail: where the token was found, or that a regenerate cleared the leak. */
+function leakDetail(d) {
+  return [
+    d.url ? `found at ${d.url}` : null,
+    d.source ? `in ${d.source}` : null,
+    d.leakCleared ? "leak cleared" : null,
+  ].filter(Boolean);
 }
 
 byId("token-copy").addEventListener("click", copyToken);
