@@ -78,6 +78,11 @@ param eventsQueueName string = 'token-events'
 @description('Origins whose browser pages may call the API (the BLUE interface\'s, e.g. https://blue.example.com), comma-separated, each exactly scheme://host[:port], never *: the app\'s platform CORS, and Cors__AllowedOrigins, which the app checks at start-up. Empty: none.')
 param corsAllowedOrigins string = ''
 
+@description('GitHub secret scanning\'s public keys (SecretScanning__KeysUrl), such as https://api.github.com/meta/public_keys/secret_scanning: turns on POST /api/secret-scanning/report. Empty: off.')
+// A public URL (where GitHub publishes public keys), not a secret: the linter goes by the name alone.
+#disable-next-line secure-secrets-in-params
+param secretScanningKeysUrl string = ''
+
 @description('Put storage, Key Vault and Redis behind private endpoints in a virtual network the app joins, with their public network access off. Off for the quick start; turn it on for production (see infra/README.md).')
 param privateNetworking bool = false
 
@@ -226,6 +231,7 @@ module api 'app/api.bicep' = {
     expirySchedule: expirySchedule
     eventsQueueName: eventsQueueName
     corsAllowedOrigins: corsAllowedOrigins
+    secretScanningKeysUrl: secretScanningKeysUrl
   }
   // The app resolves its Key Vault references and opens storage at first start: grant access before it exists.
   dependsOn: [

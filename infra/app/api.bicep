@@ -57,6 +57,11 @@ param eventsQueueName string
 @description('Comma-separated exact origins whose pages may call the API from a browser (Cors__AllowedOrigins); empty: none.')
 param corsAllowedOrigins string
 
+@description('Where GitHub secret scanning\'s public keys are read (SecretScanning__KeysUrl); empty: the report endpoint is off.')
+// A public URL, not a secret: the linter goes by the name alone.
+#disable-next-line secure-secrets-in-params
+param secretScanningKeysUrl string
+
 // The platform answers CORS in front of the app (preflight included), for these origins only; the same list goes
 // to the app as Cors__AllowedOrigins, whose start-up check refuses a wildcard or anything but an exact origin.
 var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
@@ -173,6 +178,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Expiry__Schedule: expirySchedule
     Events__QueueName: eventsQueueName
     Cors__AllowedOrigins: join(corsOrigins, ',')
+    SecretScanning__KeysUrl: secretScanningKeysUrl
   }
 }
 
