@@ -58,17 +58,14 @@ internal sealed partial class LeakedTokenReports(TokenLookups lookups, ClientCha
         return verdicts;
     }
 
-    /// <summary>The hash a report is answered with: hex SHA-256 of the string's UTF-8 (for a token, its lookup hash).</summary>
-    public static string HashOf(string reported) =>
-        AccessToken.TryHash(reported, out TokenHash hash) ? hash.ToHex() : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reported)));
-
     private async Task<(LeakVerdict Verdict, bool Committed)> JudgeAsync(ReportedToken reported, CancellationToken cancellationToken)
     {
-        string hash = HashOf(reported.Token);
+        // Answered by the hex SHA-256 of the string's UTF-8: for a token, its lookup hash. Junk (not the format, or
+        // a bad checksum) is no token of ours and asks no store.
+        bool wellFormed = AccessToken.TryHash(reported.Token, out TokenHash tokenHash);
+        string hash = wellFormed ? tokenHash.ToHex() : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reported.Token)));
         var falsePositive = new LeakVerdict(hash, reported.Type, LeakLabel.FalsePositive);
-
-        // Junk (not the format, or a bad checksum) is no token of ours and asks no store.
-        TokenLookupEntity? lookup = AccessToken.IsWellFormed(reported.Token) ? await lookups.GetLookupAsync(hash, cancellationToken) : null;
+        TokenLookupEntity? lookup = wellFormed ? await lookups.GetLookupAsync(hash, cancellationToken) : null;
         if (lookup is null)
         {
             return (falsePositive, false);

@@ -57,7 +57,8 @@ internal sealed partial class ReportLeakedTokens(
                 return problem;
             }
 
-            IReadOnlyList<LeakVerdict> verdicts = await reports.ReportAsync(items, cancellationToken);
+            // Once a leak is known, its revocation runs to the end even if the caller hangs up.
+            IReadOnlyList<LeakVerdict> verdicts = await reports.ReportAsync(items, CancellationToken.None);
             return ApiJson.Ok(verdicts.Select(LeakVerdictResponse.From).ToArray(), ApiJsonContext.Default.LeakVerdictResponseArray);
         }
         finally

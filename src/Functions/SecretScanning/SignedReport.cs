@@ -22,8 +22,8 @@ internal static class SignedReport
     private const int MaxUrlLength = 4096;
     private const int MaxTypeOrSourceLength = 256;
 
-    // A DER ECDSA P-256 signature is at most 72 bytes: 96 characters of base64.
-    private const int MaxSignatureLength = 256;
+    // A key identifier is 64 hex characters, and a DER ECDSA P-256 signature at most 72 bytes (96 characters of base64).
+    private const int MaxHeaderLength = 256;
 
     /// <summary>The key identifier and the signature's bytes; false where either header is missing or not what it must be.</summary>
     public static bool TryReadSignature(HttpRequest request, out string identifier, out byte[] signature)
@@ -31,7 +31,7 @@ internal static class SignedReport
         identifier = request.Headers[IdentifierHeader].ToString().Trim();
         string encoded = request.Headers[SignatureHeader].ToString().Trim();
         signature = [];
-        if (identifier.Length == 0 || identifier.Length > MaxSignatureLength || encoded.Length == 0 || encoded.Length > MaxSignatureLength)
+        if (identifier.Length == 0 || identifier.Length > MaxHeaderLength || encoded.Length == 0 || encoded.Length > MaxHeaderLength)
         {
             return false;
         }
