@@ -92,6 +92,12 @@ public sealed class LeakedClientPageTests(StackFixture stack) : IAsyncLifetime
         await Expect(otherLeak.Locator("a")).ToHaveCountAsync(0);
         await shots.TakeAsync(page, "leaked");
 
+        // A narrow window: the long address wraps, nothing scrolls sideways.
+        await page.SetViewportSizeAsync(390, 844);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 390 px");
+        await shots.TakeAsync(page, "leaked-narrow");
+        await page.SetViewportSizeAsync(1280, 860);
+
         // Enable explains, and the token stays refused.
         await page.GetByRole(AriaRole.Button, new() { Name = "Enable BI" }).ClickAsync();
         await Expect(page.Locator("#alert")).ToContainTextAsync("BI cannot be enabled yet");

@@ -18,7 +18,7 @@ public sealed class ReportLogTests(StackFixture stack)
         var lines = new ConcurrentQueue<string>();
         await using var baseHost = new LocalHostFactory(stack, new Dictionary<string, string?> { ["SecretScanning:KeysUrl"] = keys.Url });
         await using WebApplicationFactory<BlueTokens.LocalHost.LocalHostEntryPoint> host = baseHost.WithWebHostBuilder(builder =>
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new CapturingProvider(lines))));
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new CapturingLoggerProvider(lines))));
         var admin = new AdminApi(host.CreateClient(), $"tenant-{Guid.NewGuid():N}");
         AdminApi.Created client = await admin.CreateAsync("BI");
         string stranger = TokenKit.NewWellFormed();
@@ -48,29 +48,5 @@ public sealed class ReportLogTests(StackFixture stack)
         }
 
         Assert.DoesNotContain(lines, line => line.Contains("ghp_notours", StringComparison.Ordinal) || line.Contains(unknown.Identifier, StringComparison.Ordinal));
-    }
-
-    private sealed class CapturingProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Capturing(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Capturing(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                lines.Enqueue($"{category} scope: {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
-        }
     }
 }

@@ -128,7 +128,7 @@ public sealed class ReportRequestTests(StackFixture stack) : IAsyncLifetime
 
         TokenKit.AssertNoTokenIn(problem.GetRawText(), client.Token);
         await AssertUntouchedAsync(admin, client);
-        Assert.NotEmpty(label);
+        _ = label; // names the case in the runner's output
     }
 
     [Fact]
