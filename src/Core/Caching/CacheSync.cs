@@ -31,7 +31,10 @@ internal sealed partial class CacheSync(
         var writes = new List<CacheWrite>();
         if (client is not null)
         {
-            writes.Add(Live(client, client.TokenHash, client.ExpiresAt, grace: false, now));
+            // A current token reported as leaked is no longer a token (API.md: invalid_token), though it stays the client's until a regenerate.
+            writes.Add(client.Leak is null
+                ? Live(client, client.TokenHash, client.ExpiresAt, grace: false, now)
+                : new CacheWrite(client.TokenHash, version, TokenCache.RevokedPayload, cache.RevocationLifetime));
             writes.AddRange(client.GraceTokens.Select(grace => Live(client, grace.Hash, grace.Until, grace: true, now)));
         }
 

@@ -171,14 +171,15 @@ internal sealed class TokenValidator(
         }
 
         ClientRecord client = stored.Record;
+        // A current token reported as leaked answers as no token at all, like a replaced one.
         TokenCacheEntry? entry = client.TokenHash == tokenHash
-            ? TokenCacheEntry.Of(client, client.ExpiresAt, grace: false)
+            ? client.Leak is null ? TokenCacheEntry.Of(client, client.ExpiresAt, grace: false) : null
             : client.GraceTokens.FirstOrDefault(grace => grace.Hash == tokenHash) is { } replaced
                 ? TokenCacheEntry.Of(client, replaced.Until, grace: true)
                 : null;
         if (entry is null)
         {
-            // Replaced and out of its grace period: remember the revocation at the client's version.
+            // Replaced and out of its grace period, or leaked: remember the revocation at the client's version.
             await FillAsync(readAt, tokenHash, client.Version, TokenCache.RevokedPayload, cache.RevocationLifetime, cancellationToken);
             local.Hold(hash, leaseStart, new CachedToken(CachedTokenKind.Revoked, null));
             return (ValidationResult.InvalidToken, null);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using BlueTokens.Core.Validation;
 using BlueTokens.IntegrationTests.Expiry;
 using BlueTokens.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BlueTokens.IntegrationTests.SecretScanning;
 
@@ -53,7 +55,16 @@ public sealed class LeakRevocationTests(StackFixture stack) : IAsyncLifetime
         using HttpResponseMessage response = await Reporter.ReportAsync(Reporter.Body(client.Token), _key);
 
         // The moment it is answered, neither instance answers the token from memory, Redis or the table.
-        await Connector.AssertAnswersAsync(connectors, new Dictionary<string, string> { [client.Token] = "disabled" }, "right after the report");
+        await Connector.AssertAnswersAsync(connectors, new Dictionary<string, string> { [client.Token] = "invalid_token" }, "right after the report");
+
+        // From the table too (the cache's revocation gone, the held answers ended): the leaked token is no token.
+        await using (RedisProbe redis = await RedisProbe.ConnectAsync(stack.RedisConnectionString))
+        {
+            await redis.DeleteAsync(RedisProbe.TokenKey(client.Token));
+        }
+
+        await Task.Delay(_hostA.Factory.Services.GetRequiredService<LocalAnswers>().RevocationWait);
+        await Connector.AssertAnswersAsync(connectors, new Dictionary<string, string> { [client.Token] = "invalid_token" }, "read from the table");
         string answer = await response.Content.ReadAsStringAsync();
         TokenKit.AssertNoTokenIn(answer, client.Token);
         Assert.Equal(new[] { (Reporter.HashOf(client.Token), "blue_access_token", "true_positive") }, await Reporter.AnswersAsync(response));
@@ -145,7 +156,7 @@ public sealed class LeakRevocationTests(StackFixture stack) : IAsyncLifetime
             new[] { (Reporter.HashOf(bi.Token), "true_positive"), (Reporter.HashOf(stranger), "false_positive"), (Reporter.HashOf(jdbc.Token), "true_positive"), (Reporter.HashOf(bi.Token), "true_positive") },
             (await Reporter.AnswersAsync(response)).Select(answer => (answer.Hash, answer.Label)).ToArray());
         await Connector.AssertAnswersAsync([_hostA.NewConnector(), _hostB.NewConnector()],
-            new Dictionary<string, string> { [bi.Token] = "disabled", [jdbc.Token] = "invalid_token", [jdbcCurrent] = "valid" }, "after the batch");
+            new Dictionary<string, string> { [bi.Token] = "invalid_token", [jdbc.Token] = "invalid_token", [jdbcCurrent] = "valid" }, "after the batch");
         Assert.Single((await ExpiryTestHost.AuditAsync(admin, bi.Id)).Actions(), action => action == "token.leaked"); // reported twice, revoked once
         Assert.Single((await ExpiryTestHost.AuditAsync(admin, jdbc.Id)).Actions(), action => action == "token.leaked");
     }

@@ -47,7 +47,7 @@ public sealed class ReportRequestTests(StackFixture stack) : IAsyncLifetime
         (string Hash, string Type, string Label)[] answers = await Reporter.AnswersAsync(response);
         Assert.Equal(reported.Select(Reporter.HashOf), answers.Select(answer => answer.Hash));
         Assert.Equal([.. Enumerable.Repeat("false_positive", 999), "true_positive"], answers.Select(answer => answer.Label).ToArray());
-        Assert.Equal("disabled", (await new Connector(_host.CreateClient()).ValidateAsync(client.Token)).Outcome);
+        Assert.Equal("invalid_token", (await new Connector(_host.CreateClient()).ValidateAsync(client.Token)).Outcome);
         Assert.Equal("disabled", (await admin.GetJsonAsync($"/api/clients/{client.Id}")).Body.GetProperty("status").GetString());
     }
 
