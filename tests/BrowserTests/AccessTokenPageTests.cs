@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -14,48 +10,13 @@ namespace BlueTokens.BrowserTests;
 /// the token, through <c>POST /api/validate</c> as a connector would. A screenshot of each step is saved.
 /// </summary>
 [Collection(StackTests.Name)]
-public sealed class AccessTokenPageTests(StackFixture stack) : IAsyncLifetime
+public sealed class AccessTokenPageTests(StackFixture stack) : PageTestBase(stack, "ui")
 {
-    private static readonly ViewportSize Desktop = new() { Width = 1280, Height = 860 };
-
-    private readonly ConcurrentQueue<string> _pageErrors = new();
-    private LocalHostProcess? _host;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-    private HttpClient? _connector;
-
-    private LocalHostProcess Host => _host ?? throw new InvalidOperationException("Not initialised.");
-
-    public async Task InitializeAsync()
-    {
-        string chromium = Chromium.ExecutablePath();
-        Task<LocalHostProcess> host = LocalHostProcess.StartAsync(stack, $"ui-{Guid.NewGuid().ToString("N")[..8]}", TimeSpan.FromSeconds(30));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(Chromium.LaunchOptions(chromium));
-        _host = await host;
-        _connector = new HttpClient { BaseAddress = new Uri(_host.BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _connector?.Dispose();
-        if (_browser is not null)
-        {
-            await _browser.CloseAsync();
-        }
-
-        _playwright?.Dispose();
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Administrator_CreatesShowsDisablesEnablesRegeneratesAndDeletesAClient()
     {
         var shots = new Screenshots();
-        await using IBrowserContext context = await _browser!.NewContextAsync(new BrowserNewContextOptions
+        await using IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = Desktop,
             Permissions = ["clipboard-read", "clipboard-write"],
@@ -190,29 +151,7 @@ public sealed class AccessTokenPageTests(StackFixture stack) : IAsyncLifetime
         await Expect(page.Locator("#clients-state")).ToContainTextAsync("No clients yet");
         await shots.TakeAsync(page, "deleted");
 
-        Assert.Empty(_pageErrors);
-    }
-
-    /// <summary>
-    /// A tab whose script errors and console errors fail the test, except the browser's own note of an API call
-    /// answered with an error status (the test provokes a 409), which the page shows as it should.
-    /// </summary>
-    private async Task<IPage> NewPageAsync(IBrowserContext context)
-    {
-        IPage page = await context.NewPageAsync();
-        string api = Host.BaseUrl + "/api/";
-        page.PageError += (_, error) => _pageErrors.Enqueue(error);
-        page.Console += (_, message) =>
-        {
-            bool apiRefusal = message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)
-                && message.Location.StartsWith(api, StringComparison.Ordinal)
-                && !message.Location.StartsWith(api + "ui/", StringComparison.Ordinal);
-            if (message.Type == "error" && !apiRefusal)
-            {
-                _pageErrors.Enqueue($"{message.Text} ({message.Location})");
-            }
-        };
-        return page;
+        Assert.Empty(PageErrors);
     }
 
     private static async Task CloseTokenDialogAsync(IPage page)
@@ -221,18 +160,5 @@ public sealed class AccessTokenPageTests(StackFixture stack) : IAsyncLifetime
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
         await Expect(page.Locator("#token-value")).ToHaveValueAsync(""); // the token does not stay in the page
-    }
-
-    /// <summary>What a connector is told for this token: "200 valid" or "401 {code}".</summary>
-    private async Task<string> ValidateAsync(string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/validate");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using HttpResponseMessage response = await _connector!.SendAsync(request);
-        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        string outcome = response.StatusCode == HttpStatusCode.OK && body.RootElement.GetProperty("valid").GetBoolean()
-            ? "valid"
-            : body.RootElement.TryGetProperty("code", out JsonElement code) ? code.GetString() ?? "" : "";
-        return $"{(int)response.StatusCode} {outcome}";
     }
 }

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using BlueTokens.IntegrationTests.Infrastructure;
 using BlueTokens.IntegrationTests.SecretScanning;
@@ -15,45 +12,21 @@ namespace BlueTokens.BrowserTests;
 /// real LocalHost reads its keys from a key server on loopback, and the report is signed as GitHub signs it.
 /// </summary>
 [Collection(StackTests.Name)]
-public sealed class LeakedClientPageTests(StackFixture stack) : IAsyncLifetime
+public sealed class LeakedClientPageTests(StackFixture stack) : PageTestBase(stack, "leak")
 {
     private const string FoundAt = "https://github.com/octo/app/blob/main/.env";
 
-    private readonly ConcurrentQueue<string> _pageErrors = new();
     private readonly SigningKey _key = new();
     private KeyServer? _keys;
-    private LocalHostProcess? _host;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-    private HttpClient? _http;
 
-    private LocalHostProcess Host => _host ?? throw new InvalidOperationException("Not initialised.");
-
-    public async Task InitializeAsync()
+    protected override async Task<IReadOnlyDictionary<string, string>?> SettingsAsync()
     {
         _keys = await KeyServer.StartAsync(_key);
-        Task<LocalHostProcess> host = LocalHostProcess.StartAsync(stack, $"leak-{Guid.NewGuid().ToString("N")[..8]}", TimeSpan.FromSeconds(30),
-            settings: new Dictionary<string, string> { ["SecretScanning__KeysUrl"] = _keys.Url });
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(Chromium.LaunchOptions(Chromium.ExecutablePath()));
-        _host = await host;
-        _http = new HttpClient { BaseAddress = new Uri(_host.BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
+        return new Dictionary<string, string> { ["SecretScanning__KeysUrl"] = _keys.Url };
     }
 
-    public async Task DisposeAsync()
+    protected override async ValueTask DisposedAsync()
     {
-        _http?.Dispose();
-        if (_browser is not null)
-        {
-            await _browser.CloseAsync();
-        }
-
-        _playwright?.Dispose();
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-
         if (_keys is not null)
         {
             await _keys.DisposeAsync();
@@ -66,10 +39,10 @@ public sealed class LeakedClientPageTests(StackFixture stack) : IAsyncLifetime
     public async Task ALeakedClient_IsMarkedWithWhereAndWhen_EnableSaysWhyNot_AndRegenerateIsTheWayBack()
     {
         var shots = new Screenshots("leaked-client");
-        await using IBrowserContext context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 860 } });
+        await using IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 860 } });
         context.SetDefaultTimeout(10_000);
         IPage page = await context.NewPageAsync();
-        page.PageError += (_, error) => _pageErrors.Enqueue(error);
+        page.PageError += (_, error) => PageErrors.Enqueue(error);
         await page.GotoAsync(Host.SignInLink);
         string token = await CreateAsync(page, "BI");
         string other = await CreateAsync(page, "JDBC");
@@ -103,7 +76,7 @@ public sealed class LeakedClientPageTests(StackFixture stack) : IAsyncLifetime
         await Expect(page.Locator("#alert")).ToContainTextAsync("BI cannot be enabled yet");
         await Expect(page.Locator("#alert")).ToContainTextAsync("Regenerate its token first");
         await Expect(row.Locator(".badge")).ToHaveTextAsync("disabled");
-        Assert.Equal("401 disabled", await ValidateAsync(token));
+        Assert.Equal("401 invalid_token", await ValidateAsync(token));
         await shots.TakeAsync(page, "enable-refused");
 
         // Regenerate: the mark goes, the client stays disabled; then Enable works and only the new token is valid.
@@ -128,7 +101,7 @@ public sealed class LeakedClientPageTests(StackFixture stack) : IAsyncLifetime
         await Expect(leaked).ToContainTextAsync($"found at {FoundAt}");
         await shots.TakeAsync(page, "audit");
 
-        Assert.Empty(_pageErrors);
+        Assert.Empty(PageErrors);
     }
 
     /// <summary>Creates a client on the page and gives back its token, the token dialog closed.</summary>
@@ -148,20 +121,7 @@ public sealed class LeakedClientPageTests(StackFixture stack) : IAsyncLifetime
     private async Task ReportAsync(string token, string url)
     {
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new[] { Reporter.Item(token, url) });
-        using HttpResponseMessage response = await new Reporter(_http!).ReportAsync(body, _key);
+        using HttpResponseMessage response = await new Reporter(Connector).ReportAsync(body, _key);
         Assert.Equal("true_positive", (await Reporter.AnswersAsync(response)).Single().Label);
-    }
-
-    /// <summary>What a connector is told for this token: "200 valid" or "401 {code}".</summary>
-    private async Task<string> ValidateAsync(string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/validate");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using HttpResponseMessage response = await _http!.SendAsync(request);
-        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        string outcome = response.StatusCode == HttpStatusCode.OK && body.RootElement.GetProperty("valid").GetBoolean()
-            ? "valid"
-            : body.RootElement.TryGetProperty("code", out JsonElement code) ? code.GetString() ?? "" : "";
-        return $"{(int)response.StatusCode} {outcome}";
     }
 }

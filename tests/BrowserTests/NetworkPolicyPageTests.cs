@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
@@ -15,51 +12,16 @@ namespace BlueTokens.BrowserTests;
 /// from loopback (source 127.0.0.1), so 192.0.2.0/24 and 10.0.0.0/8 refuse it and 127.0.0.0/8 allows it.
 /// </summary>
 [Collection(StackTests.Name)]
-public sealed class NetworkPolicyPageTests(StackFixture stack) : IAsyncLifetime
+public sealed class NetworkPolicyPageTests(StackFixture stack) : PageTestBase(stack, "net")
 {
-    private static readonly ViewportSize Desktop = new() { Width = 1280, Height = 860 };
-
     /// <summary>Three networks without loopback, in the canonical form the API writes back (the IPv6 one typed in capitals, bare).</summary>
     private static readonly string[] Restricted = ["192.0.2.0/24", "198.51.100.0/24", "2001:db8:1234:5678:9abc:def0:1234:5678/128"];
-
-    private readonly ConcurrentQueue<string> _pageErrors = new();
-    private LocalHostProcess? _host;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-    private HttpClient? _connector;
-
-    private LocalHostProcess Host => _host ?? throw new InvalidOperationException("Not initialised.");
-
-    public async Task InitializeAsync()
-    {
-        string chromium = Chromium.ExecutablePath();
-        Task<LocalHostProcess> host = LocalHostProcess.StartAsync(stack, $"net-{Guid.NewGuid().ToString("N")[..8]}", TimeSpan.FromSeconds(30));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(Chromium.LaunchOptions(chromium));
-        _host = await host;
-        _connector = new HttpClient { BaseAddress = new Uri(_host.BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _connector?.Dispose();
-        if (_browser is not null)
-        {
-            await _browser.CloseAsync();
-        }
-
-        _playwright?.Dispose();
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Administrator_SetsEditsAndClearsTheNetworksOfAClient_AndValidateFollowsEachChange()
     {
         var shots = new Screenshots("network-policies");
-        await using IBrowserContext context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = Desktop });
+        await using IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = Desktop });
         context.SetDefaultTimeout(10_000);
         IPage page = await NewPageAsync(context);
         await page.GotoAsync(Host.SignInLink);
@@ -174,47 +136,13 @@ public sealed class NetworkPolicyPageTests(StackFixture stack) : IAsyncLifetime
         await Expect(page.Locator("#audit-list > li").Last).ToContainTextAsync("networks 10.0.0.0/8, 2001:db8::/32");
         await shots.TakeAsync(page, "audit");
 
-        Assert.Empty(_pageErrors);
-    }
-
-    /// <summary>A watched tab, as in <see cref="AccessTokenPageTests"/>: the browser's note of an API refusal (the test provokes 400s) is expected.</summary>
-    private async Task<IPage> NewPageAsync(IBrowserContext context)
-    {
-        IPage page = await context.NewPageAsync();
-        string api = Host.BaseUrl + "/api/";
-        page.PageError += (_, error) => _pageErrors.Enqueue(error);
-        page.Console += (_, message) =>
-        {
-            bool apiRefusal = message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)
-                && message.Location.StartsWith(api, StringComparison.Ordinal)
-                && !message.Location.StartsWith(api + "ui/", StringComparison.Ordinal);
-            if (message.Type == "error" && !apiRefusal)
-            {
-                _pageErrors.Enqueue($"{message.Text} ({message.Location})");
-            }
-        };
-        return page;
-    }
-
-    /// <summary>What a connector calling from loopback is told for this token: "200 valid" or "401 {code}".</summary>
-    private async Task<string> ValidateAsync(string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/validate");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using HttpResponseMessage response = await _connector!.SendAsync(request);
-        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        string outcome = response.StatusCode == HttpStatusCode.OK && body.RootElement.GetProperty("valid").GetBoolean()
-            ? "valid"
-            : body.RootElement.TryGetProperty("code", out JsonElement code) ? code.GetString() ?? "" : "";
-        return $"{(int)response.StatusCode} {outcome}";
+        Assert.Empty(PageErrors);
     }
 
     /// <summary>The tenant's clients as the API lists them, read with the development admin JWT.</summary>
     private async Task<JsonElement[]> ClientsAsync()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/clients");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Host.Jwt);
-        using HttpResponseMessage response = await _connector!.SendAsync(request);
+        using HttpResponseMessage response = await Admin.GetAsync("/api/clients");
         response.EnsureSuccessStatusCode();
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return [.. body.RootElement.GetProperty("items").EnumerateArray().Select(item => item.Clone())];

@@ -14,44 +14,12 @@ namespace BlueTokens.BrowserTests;
 /// LocalHost flushes its counts every second here, so that the page sees them without waiting out 30 s.
 /// </summary>
 [Collection(StackTests.Name)]
-public sealed class UsageChartTests(StackFixture stack) : IAsyncLifetime
+public sealed class UsageChartTests(StackFixture stack) : PageTestBase(stack, "usage")
 {
     private const int Clients = 40;
 
-    private readonly ConcurrentQueue<string> _pageErrors = new();
-    private LocalHostProcess? _host;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-    private HttpClient? _api;
-
-    private LocalHostProcess Host => _host ?? throw new InvalidOperationException("Not initialised.");
-
-    public async Task InitializeAsync()
-    {
-        string chromium = Chromium.ExecutablePath();
-        Task<LocalHostProcess> host = LocalHostProcess.StartAsync(stack, $"usage-{Guid.NewGuid().ToString("N")[..8]}", TimeSpan.FromSeconds(30),
-            settings: new Dictionary<string, string> { ["Validate__LastUseFlushInterval"] = "00:00:01" });
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(Chromium.LaunchOptions(chromium));
-        _host = await host;
-        _api = new HttpClient { BaseAddress = new Uri(_host.BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _host.Jwt);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api?.Dispose();
-        if (_browser is not null)
-        {
-            await _browser.CloseAsync();
-        }
-
-        _playwright?.Dispose();
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
+    protected override Task<IReadOnlyDictionary<string, string>?> SettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>?>(new Dictionary<string, string> { ["Validate__LastUseFlushInterval"] = "00:00:01" });
 
     [Fact]
     public async Task EachRow_ShowsItsLast30Days_AsBarsWithTheTotalsInWords_FetchedOnlyWhenOnScreen()
@@ -62,11 +30,11 @@ public sealed class UsageChartTests(StackFixture stack) : IAsyncLifetime
         (string bi, string token) = await CreateAsync("BI");
         for (int i = 0; i < 3; i++)
         {
-            Assert.Equal(System.Net.HttpStatusCode.OK, await ValidateAsync(token));
+            Assert.Equal(System.Net.HttpStatusCode.OK, await ValidateStatusAsync(token));
         }
 
-        (await _api!.PostAsync($"/api/clients/{bi}/disable", null)).EnsureSuccessStatusCode();
-        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await ValidateAsync(token));
+        (await Admin.PostAsync($"/api/clients/{bi}/disable", null)).EnsureSuccessStatusCode();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await ValidateStatusAsync(token));
         await CreateAsync("JDBC");
         for (int i = 2; i < Clients; i++)
         {
@@ -75,10 +43,10 @@ public sealed class UsageChartTests(StackFixture stack) : IAsyncLifetime
 
         await WaitForCountsAsync(bi, valid: 3, refused: 1);
 
-        await using IBrowserContext context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 860 } });
+        await using IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 860 } });
         context.SetDefaultTimeout(10_000);
         IPage page = await context.NewPageAsync();
-        page.PageError += (_, error) => _pageErrors.Enqueue(error);
+        page.PageError += (_, error) => PageErrors.Enqueue(error);
         var asked = new ConcurrentQueue<string>();
         page.Request += (_, request) =>
         {
@@ -125,24 +93,23 @@ public sealed class UsageChartTests(StackFixture stack) : IAsyncLifetime
         Assert.Single(asked, url => url.Contains(lastId, StringComparison.Ordinal));
         Assert.True(asked.Count < 2 * Clients, $"{asked.Count} usage requests for {Clients} clients");
 
-        Assert.Empty(_pageErrors);
+        Assert.Empty(PageErrors);
     }
 
     private async Task<(string Id, string Token)> CreateAsync(string name)
     {
-        using HttpResponseMessage response = await _api!.PostAsJsonAsync("/api/clients", new { name, role = "analyst" });
+        using HttpResponseMessage response = await Admin.PostAsJsonAsync("/api/clients", new { name, role = "analyst" });
         response.EnsureSuccessStatusCode();
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (body.RootElement.GetProperty("client").GetProperty("id").GetString()!, body.RootElement.GetProperty("token").GetString()!);
     }
 
     /// <summary>A connector's validate: no admin JWT.</summary>
-    private async Task<System.Net.HttpStatusCode> ValidateAsync(string token)
+    private async Task<System.Net.HttpStatusCode> ValidateStatusAsync(string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/validate");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var connector = new HttpClient { BaseAddress = new Uri(Host.BaseUrl) };
-        using HttpResponseMessage response = await connector.SendAsync(request);
+        using HttpResponseMessage response = await Connector.SendAsync(request);
         return response.StatusCode;
     }
 
@@ -152,7 +119,7 @@ public sealed class UsageChartTests(StackFixture stack) : IAsyncLifetime
         DateTime deadline = DateTime.UtcNow.AddSeconds(15);
         while (true)
         {
-            using JsonDocument body = JsonDocument.Parse(await _api!.GetStringAsync($"/api/clients/{clientId}/usage"));
+            using JsonDocument body = JsonDocument.Parse(await Admin.GetStringAsync($"/api/clients/{clientId}/usage"));
             JsonElement[] days = [.. body.RootElement.GetProperty("days").EnumerateArray()];
             if ((days.Sum(day => day.GetProperty("valid").GetInt64()), days.Sum(day => day.GetProperty("refused").GetInt64())) == (valid, refused))
             {
