@@ -24,7 +24,7 @@ public sealed class LogSecrecyTests(StackFixture stack)
         var lines = new ConcurrentQueue<string>();
         await using var baseHost = new LocalHostFactory(stack);
         await using WebApplicationFactory<BlueTokens.LocalHost.LocalHostEntryPoint> host = baseHost.WithWebHostBuilder(builder =>
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new CapturingProvider(lines))));
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new CapturingLoggerProvider(lines))));
         var admin = new AdminApi(host.CreateClient(), $"tenant-{Guid.NewGuid():N}");
         var connector = new Connector(host.CreateClient());
         var secrets = new List<string> { LocalHostFactory.SigningKey, LocalHostFactory.EncryptionKey, "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq" };
@@ -102,29 +102,5 @@ public sealed class LogSecrecyTests(StackFixture stack)
         Assert.Equal(
             [("valid", "cache_hit"), ("valid", "cache_miss"), ("invalid_token", "none"), ("disabled", "cache_hit")],
             measurements.ToArray());
-    }
-
-    private sealed class CapturingProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Capturing(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Capturing(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                lines.Enqueue($"{category} scope: {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
-        }
     }
 }
