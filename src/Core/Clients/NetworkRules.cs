@@ -81,7 +81,8 @@ internal static class NetworkRules
         return true;
     }
 
-    private static IPAddress Masked(IPAddress address, int prefix)
+    /// <summary>The address with every bit past the first <paramref name="prefix"/> cleared.</summary>
+    public static IPAddress Masked(IPAddress address, int prefix)
     {
         Span<byte> bytes = stackalloc byte[16];
         address.TryWriteBytes(bytes, out int length);

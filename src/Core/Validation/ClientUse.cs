@@ -48,7 +48,7 @@ internal sealed class ClientUse
     public bool CountRefused() => Interlocked.Increment(ref _refused) > 0;
 
     /// <summary>What is noted, leaving none; nothing from a sealed cell.</summary>
-    public NotedUse Take() => new(TakeTicks(), TakeCount(ref _valid), TakeCount(ref _refused));
+    public NotedUse Take() => new(TakePositive(ref _ticks), TakePositive(ref _valid), TakePositive(ref _refused));
 
     /// <summary>
     /// What is noted, and no more may be: every use counted before this is in what it returns, every one after it
@@ -62,29 +62,13 @@ internal sealed class ClientUse
         return new(Math.Max(ticks, 0), Math.Max(valid, 0), Math.Max(refused, 0));
     }
 
-    private long TakeTicks()
+    /// <summary>A word's value where it is positive, leaving 0; 0 where it is none, retired or sealed (negative).</summary>
+    private static long TakePositive(ref long word)
     {
-        long seen = Volatile.Read(ref _ticks);
+        long seen = Volatile.Read(ref word);
         while (seen > 0)
         {
-            long found = Interlocked.CompareExchange(ref _ticks, 0, seen);
-            if (found == seen)
-            {
-                return seen;
-            }
-
-            seen = found;
-        }
-
-        return 0;
-    }
-
-    private static long TakeCount(ref long count)
-    {
-        long seen = Volatile.Read(ref count);
-        while (seen > 0)
-        {
-            long found = Interlocked.CompareExchange(ref count, 0, seen);
+            long found = Interlocked.CompareExchange(ref word, 0, seen);
             if (found == seen)
             {
                 return seen;

@@ -27,7 +27,7 @@ internal sealed partial class LastUseRecorder(ClientStore store, UsageLedger usa
     /// of a busy client would contend for.
     /// </summary>
     public void Record(string tenantId, string clientId, DateTimeOffset at) =>
-        Note((tenantId, clientId, DayOf(at)), at.UtcTicks, static (use, ticks) => use.Advance(ticks) && use.CountValid());
+        Note((tenantId, clientId, DayOf(at.UtcTicks)), at.UtcTicks, static (use, ticks) => use.Advance(ticks) && use.CountValid());
 
     /// <summary>
     /// Counts a validate answer about a known client as the contract counts it (API.md, Usage): valid (as
@@ -47,7 +47,7 @@ internal sealed partial class LastUseRecorder(ClientStore store, UsageLedger usa
             return;
         }
 
-        Note((tenantId, clientId, DayOf(at)), 0, static (use, _) => use.CountRefused());
+        Note((tenantId, clientId, DayOf(at.UtcTicks)), 0, static (use, _) => use.CountRefused());
     }
 
     /// <summary>
@@ -104,10 +104,10 @@ internal sealed partial class LastUseRecorder(ClientStore store, UsageLedger usa
         return written;
     }
 
-    private static int DayOf(DateTimeOffset at) => (int)(at.UtcTicks / TimeSpan.TicksPerDay); // DateOnly's day number
+    private static int DayOf(long utcTicks) => (int)(utcTicks / TimeSpan.TicksPerDay); // DateOnly's day number
 
     private void NoteLastUse(string tenantId, string clientId, long ticks) =>
-        Note((tenantId, clientId, (int)(ticks / TimeSpan.TicksPerDay)), ticks, static (use, ticks) => use.Advance(ticks));
+        Note((tenantId, clientId, DayOf(ticks)), ticks, static (use, ticks) => use.Advance(ticks));
 
     /// <summary>Notes in the key's cell; where a flush sealed the cell meanwhile, in a new one.</summary>
     private void Note<TState>((string, string, int) key, TState state, Func<ClientUse, TState, bool> note)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using BlueTokens.Core.Clients;
 
 namespace BlueTokens.Core.Validation;
 
@@ -30,9 +31,6 @@ internal readonly record struct ValidationSource(string BudgetKey, IPAddress? Ad
             return new ValidationSource(address.ToString(), address);
         }
 
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return new ValidationSource(new IPAddress(bytes).ToString() + "/64", address);
+        return new ValidationSource(NetworkRules.Masked(address, 64).ToString() + "/64", address);
     }
 }
