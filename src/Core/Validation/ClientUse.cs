@@ -7,7 +7,7 @@ namespace BlueTokens.Core.Validation;
 /// over) is sealed and dropped, and from then on refuses anything more, so that what comes after goes to a new cell
 /// rather than into one no flush will read again.
 /// </summary>
-internal sealed class ClientUse
+internal sealed class ClientUse(int day)
 {
     private const long RetiredTicks = -1;
 
@@ -17,6 +17,9 @@ internal sealed class ClientUse
     private long _ticks;
     private long _valid;
     private long _refused;
+
+    /// <summary>The UTC day (DateOnly's day number) this cell counts.</summary>
+    public int Day => day;
 
     /// <summary>Moves the noted time forward to <paramref name="ticks"/>, never back; false when the cell is sealed.</summary>
     public bool Advance(long ticks)

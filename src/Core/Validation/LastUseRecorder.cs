@@ -26,8 +26,24 @@ internal sealed partial class LastUseRecorder(ClientStore store, UsageLedger usa
     /// increment, no lock and no allocation: the dictionary's update methods take a bucket lock, which every validate
     /// of a busy client would contend for.
     /// </summary>
-    public void Record(string tenantId, string clientId, DateTimeOffset at) =>
-        Note((tenantId, clientId, DayOf(at.UtcTicks)), at.UtcTicks, static (use, ticks) => use.Advance(ticks) && use.CountValid());
+    public void Record(string tenantId, string clientId, DateTimeOffset at) => RecordIn(null, tenantId, clientId, at);
+
+    /// <summary>
+    /// As <see cref="Record"/>, first trying <paramref name="cell"/> (where the caller keeps the cell of its last
+    /// use, as a held answer does): while that is still the client's open cell for the day of <paramref name="at"/>,
+    /// the use costs no lookup at all (no hashing of two ids per hit). Returns the cell the use went into.
+    /// </summary>
+    public ClientUse RecordIn(ClientUse? cell, string tenantId, string clientId, DateTimeOffset at)
+    {
+        long ticks = at.UtcTicks;
+        int day = DayOf(ticks);
+        if (cell is not null && cell.Day == day && NoteValid(cell, ticks))
+        {
+            return cell;
+        }
+
+        return Note((tenantId, clientId, day), ticks, NoteValid);
+    }
 
     /// <summary>
     /// Counts a validate answer about a known client as the contract counts it (API.md, Usage): valid (as
@@ -104,20 +120,22 @@ internal sealed partial class LastUseRecorder(ClientStore store, UsageLedger usa
         return written;
     }
 
+    private static bool NoteValid(ClientUse use, long ticks) => use.Advance(ticks) && use.CountValid();
+
     private static int DayOf(long utcTicks) => (int)(utcTicks / TimeSpan.TicksPerDay); // DateOnly's day number
 
     private void NoteLastUse(string tenantId, string clientId, long ticks) =>
         Note((tenantId, clientId, DayOf(ticks)), ticks, static (use, ticks) => use.Advance(ticks));
 
-    /// <summary>Notes in the key's cell; where a flush sealed the cell meanwhile, in a new one.</summary>
-    private void Note<TState>((string, string, int) key, TState state, Func<ClientUse, TState, bool> note)
+    /// <summary>Notes in the key's cell; where a flush sealed the cell meanwhile, in a new one. Returns the cell noted in.</summary>
+    private ClientUse Note<TState>((string, string, int Day) key, TState state, Func<ClientUse, TState, bool> note)
     {
         while (true)
         {
-            ClientUse use = _uses.GetOrAdd(key, static _ => new ClientUse()); // a lock-free read when the cell exists
+            ClientUse use = _uses.GetOrAdd(key, static key => new ClientUse(key.Day)); // a lock-free read when the cell exists
             if (note(use, state))
             {
-                return;
+                return use;
             }
 
             // A flush sealed this cell while we held it: take it out (if it is still listed) and note in a new one.

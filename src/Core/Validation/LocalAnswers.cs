@@ -157,5 +157,8 @@ internal sealed class LocalAnswers
 
         /// <summary>The valid result for this entry, made once and handed out to every hit of the lease.</summary>
         public ValidationResult? Valid { get; set; }
+
+        /// <summary>The usage cell its valid hits were last noted in (see <see cref="LastUseRecorder.RecordIn"/>).</summary>
+        public ClientUse? Use { get; set; }
     }
 }

@@ -50,7 +50,12 @@ internal sealed class TokenValidator(
             if (answer.IsValid)
             {
                 // The hot path: no I/O and nothing allocated.
-                lastUse.Record(answer.TenantId!, answer.ClientId!, now);
+                ClientUse use = lastUse.RecordIn(held.Use, answer.TenantId!, answer.ClientId!, now);
+                if (!ReferenceEquals(use, held.Use))
+                {
+                    held.Use = use; // written once per lease and day, not on every hit (other cores read it)
+                }
+
                 return ValueTask.FromResult(Answered(answer, "local"));
             }
 

@@ -16,6 +16,7 @@ namespace BlueTokens.UnitTests.Validation;
 public sealed class LastUseRecorderTests
 {
     private readonly ConcurrentDictionary<(string Tenant, string Client), long> _written = new();
+    private readonly ConcurrentDictionary<(string Client, DateOnly Day), long> _validTotals = new();
     private readonly LastUseRecorder _recorder;
 
     public LastUseRecorderTests()
@@ -33,7 +34,18 @@ public sealed class LastUseRecorderTests
 
                 return Task.FromResult(uses.Count);
             });
-        var ledger = new UsageLedger(new Mock<UsageStore>(tables).Object, TimeProvider.System, NullLogger<UsageLedger>.Instance);
+        var usage = new Mock<UsageStore>(tables);
+        usage.Setup(s => s.WriteAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<UsageRow>>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, IReadOnlyList<UsageRow> rows, CancellationToken _) =>
+            {
+                foreach (UsageRow row in rows)
+                {
+                    _validTotals[(row.ClientId, row.Day)] = row.Valid; // the instance's running total for the day
+                }
+
+                return Task.CompletedTask;
+            });
+        var ledger = new UsageLedger(usage.Object, TimeProvider.System, NullLogger<UsageLedger>.Instance);
         _recorder = new LastUseRecorder(store.Object, ledger, Options.Create(new ValidateOptions()), NullLogger<LastUseRecorder>.Instance);
     }
 
@@ -90,11 +102,41 @@ public sealed class LastUseRecorderTests
     }
 
     [Fact]
+    public async Task AKeptCell_TakesUsesWithoutALookup_UntilAFlushSealsIt_OrItsDayEnds()
+    {
+        // A held answer keeps the cell of its last use and hands it back on the next hit. While that is the client's
+        // open cell for the day, the use goes into it, and it is the very cell the flush reads; once a flush has
+        // sealed it, or the UTC day is over, the use goes to the client's cell of that day instead. Nothing is lost
+        // either way.
+        var midnight = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        DateTimeOffset late = midnight.AddSeconds(-10); // yesterday
+        ClientUse cell = _recorder.RecordIn(null, "t1", "a", late);
+        Assert.Same(cell, _recorder.RecordIn(cell, "t1", "a", late.AddSeconds(1)));
+        Assert.Same(cell, _recorder.RecordIn(null, "t1", "a", late.AddSeconds(2))); // the one the recorder lists
+
+        await _recorder.FlushAsync(); // takes what is noted, leaves the cell in use
+        Assert.Same(cell, _recorder.RecordIn(cell, "t1", "a", late.AddSeconds(3)));
+        await _recorder.FlushAsync();
+        await _recorder.FlushAsync(); // found empty: sealed and dropped
+
+        ClientUse reopened = _recorder.RecordIn(cell, "t1", "a", late.AddSeconds(4));
+        Assert.NotSame(cell, reopened);
+        ClientUse today = _recorder.RecordIn(reopened, "t1", "a", midnight.AddSeconds(1));
+        Assert.NotSame(reopened, today);
+        Assert.Equal(reopened.Day + 1, today.Day);
+
+        await _recorder.FlushAsync();
+        Assert.Equal(5, _validTotals[("a", DateOnly.FromDateTime(late.UtcDateTime))]);
+        Assert.Equal(1, _validTotals[("a", DateOnly.FromDateTime(midnight.UtcDateTime))]);
+        Assert.Equal(midnight.AddSeconds(1).UtcTicks, _written[("t1", "a")]);
+    }
+
+    [Fact]
     public void Cell_OnceSealed_RefusesUses_SoThatTheyGoToANewCell()
     {
         // The interleaving a flush and a validate can produce: the validate holds the cell, the flush finds it empty,
         // seals and removes it, then the validate notes its use. The use must be refused, not silently dropped.
-        var cell = new ClientUse();
+        var cell = new ClientUse(0);
         Assert.True(cell.Seal().IsEmpty);
         Assert.False(cell.Advance(100));
         Assert.False(cell.CountValid());
@@ -108,7 +150,7 @@ public sealed class LastUseRecorderTests
     [Fact]
     public void Cell_TakesWhatWasNoted_AndSealingGivesWhatCameSince()
     {
-        var cell = new ClientUse();
+        var cell = new ClientUse(0);
         Assert.True(cell.Advance(100));
         Assert.True(cell.Advance(50)); // never back
         Assert.True(cell.CountValid());
