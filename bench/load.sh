@@ -5,7 +5,7 @@
 #
 #   bench/load.sh [--clients N] [--duration S] [--connections C] [--rounds R] [--scenarios a,b,...]
 #                 [--management-concurrency N] [--answers N] [--profile DIR] [--cluster]
-# --profile records a whole-machine CPU profile (Linux perf) of one validate and one baseline hit run into DIR.
+# --profile records a whole-machine CPU profile (Linux perf) of one validate, one baseline and one noio hit run into DIR.
 # --answers N: how many distinct answers the memory scenario holds at once (100000, the local answers' capacity).
 # --cluster runs everything on a Redis Cluster of three primaries and three replicas (ports 16391-16396) instead
 #   of one redis-server; the baseline's GET then goes to the one shard of its key. redis-stopped is left out.

@@ -64,9 +64,10 @@ if (options.Wants("hit-half-load"))
 
 if (options.Profile is { } profileDirectory)
 {
-    // One more pair of hit runs, each under a whole-machine profile: where the cores go, and what validate adds.
+    // One more hit run of each, under a whole-machine profile: where the cores go, and what validate adds to the
+    // one-GET function and to the ceiling.
     Directory.CreateDirectory(profileDirectory);
-    foreach (string target in new[] { "baseline", "validate" })
+    foreach (string target in new[] { "baseline", "noio", "validate" })
     {
         profiles.Add(await Profile.RecordAsync(profileDirectory, target, options.HostPid,
             () => WrkAsync(options, target, tokensFile, options.Duration, options.Connections, 0)));

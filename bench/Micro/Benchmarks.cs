@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -141,40 +142,85 @@ public class NetworkPolicyBenchmarks
 [MemoryDiagnoser]
 public class InProcessValidateBenchmarks
 {
-    [Params(false, true)]
-    public bool LocalAnswersOn { get; set; }
-
-    private static readonly ValidationSource Loopback = ValidationSource.From(IPAddress.Loopback);
-
     private readonly string _token = AccessToken.Generate();
     private TokenValidator _validator = null!;
 
+    [Params(false, true)]
+    public bool LocalAnswersOn { get; set; }
+
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => _validator = Validators.Over([_token], clients: 1, LocalAnswersOn ? new CacheOptions().LocalLease : TimeSpan.Zero);
+
+    [Benchmark(Description = "validate (cache hit, in process)")]
+    public async Task<bool> Validate() => (await _validator.ValidateAsync(_token, Validators.Loopback)).IsValid;
+}
+
+/// <summary>
+/// Hits from memory on every core at once, 200 tokens in turn as the load benchmark rotates them, for 200 clients
+/// (a busy tenant's connectors) or one (a gateway's few tokens): what the words every hit writes (the client's last
+/// use and its count) cost when the cores share them.
+/// </summary>
+public class ConcurrentLocalHitBenchmarks
+{
+    private const int Tokens = 200, Rounds = 50;
+    private static readonly int Threads = Environment.ProcessorCount;
+
+    private readonly string[] _tokens = [.. Enumerable.Range(0, Tokens).Select(_ => AccessToken.Generate())];
+    private TokenValidator _validator = null!;
+
+    [Params(1, 200)]
+    public int Clients { get; set; }
+
+    [GlobalSetup]
+    public void Setup() => _validator = Validators.Over(_tokens, Clients, new CacheOptions().LocalLease);
+
+    [Benchmark(Description = "validate from memory, every core at once", OperationsPerInvoke = Tokens * Rounds)]
+    public void ValidateOnEveryCore() => Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, thread =>
+    {
+        // Each core takes its share of the rounds, starting at its own place in the rotation.
+        for (int i = 0; i < Tokens * Rounds / Threads; i++)
+        {
+            // The stub answers at once, so every call has completed when it returns.
+            ValueTask<ValidationResult> answer = _validator.ValidateAsync(_tokens[(i + thread * 37) % Tokens], Validators.Loopback);
+            if (!answer.IsCompletedSuccessfully || !answer.Result.IsValid)
+            {
+                throw new InvalidOperationException("a hit answered other than valid, or not at once");
+            }
+        }
+    });
+}
+
+/// <summary>Validators over a cache stub that answers each given token as a live entry of one of <c>clients</c> clients, and no store.</summary>
+internal static class Validators
+{
+    public static readonly ValidationSource Loopback = ValidationSource.From(IPAddress.Loopback);
+
+    private static readonly IOptions<RedisOptions> NoRedis = Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" });
+
+    public static TokenValidator Over(string[] tokens, int clients, TimeSpan lease)
     {
         var tables = new StorageTables(new TableServiceClient("UseDevelopmentStorage=true"), Options.Create(new StorageOptions()));
         var store = new ClientStore(tables);
         var validateOptions = Options.Create(new ValidateOptions());
-        var entry = new TokenCacheEntry("tenant-0", "01a2217a5b0cyh36zm1r2t7trhph", "BI", "analyst", DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds(), false, false);
-        _validator = new TokenValidator(
-            new HitCache(entry),
+        long expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds();
+        var hits = tokens.Select((token, i) => (Hash: AccessToken.HashWellFormed(token), Client: i % clients)).ToDictionary(
+            hit => hit.Hash,
+            hit => Task.FromResult(new CacheLookup(true, new CachedToken(CachedTokenKind.Live, new TokenCacheEntry(
+                $"tenant-{hit.Client % 100}", hit.Client.ToString("D28", CultureInfo.InvariantCulture), $"Client {hit.Client}", "analyst", expires, false, false)))));
+        return new TokenValidator(
+            new HitCache(hits),
             new TokenLookups(tables),
             store,
             new LastUseRecorder(store, new UsageLedger(new UsageStore(tables), TimeProvider.System, NullLogger<UsageLedger>.Instance), validateOptions, NullLogger<LastUseRecorder>.Instance),
             new LocalFailureBudget(TimeProvider.System),
-            new LocalAnswers(Options.Create(new CacheOptions { LocalLease = LocalAnswersOn ? new CacheOptions().LocalLease : TimeSpan.Zero })),
+            new LocalAnswers(Options.Create(new CacheOptions { LocalLease = lease })),
             new NoValidationObserver(),
             validateOptions,
             TimeProvider.System);
     }
 
-    [Benchmark(Description = "validate (cache hit, in process)")]
-    public async Task<bool> Validate() => (await _validator.ValidateAsync(_token, Loopback)).IsValid;
-
-    private static readonly IOptions<RedisOptions> NoRedis = Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1" });
-
     // The connection-string form never asks the sign-in's credential for a token.
-    private sealed class HitCache(TokenCacheEntry entry) : TokenCache(
+    private sealed class HitCache(Dictionary<TokenHash, Task<CacheLookup>> hits) : TokenCache(
         new RedisConnection(
             NoRedis,
             new RedisSignIn(NoRedis, new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned), TimeProvider.System, NullLogger<RedisSignIn>.Instance),
@@ -189,8 +235,6 @@ public class InProcessValidateBenchmarks
         Options.Create(new CacheOptions()),
         NullLogger<TokenCache>.Instance)
     {
-        private readonly Task<CacheLookup> _hit = Task.FromResult(new CacheLookup(true, new CachedToken(CachedTokenKind.Live, entry)));
-
-        public override Task<CacheLookup> LookupAsync(TokenHash hash) => _hit;
+        public override Task<CacheLookup> LookupAsync(TokenHash hash) => hits[hash];
     }
 }

@@ -11,7 +11,7 @@ IConfig config = DefaultConfig.Instance
     .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(8).WithId("short"))
     .WithOptions(ConfigOptions.DisableLogFile);
 Summary[] summaries = BenchmarkRunner.Run(
-    [typeof(TokenFormatBenchmarks), typeof(TokenHashBenchmarks), typeof(ProtectionBenchmarks), typeof(CacheEntryBenchmarks), typeof(NetworkPolicyBenchmarks), typeof(InProcessValidateBenchmarks)],
+    [typeof(TokenFormatBenchmarks), typeof(TokenHashBenchmarks), typeof(ProtectionBenchmarks), typeof(CacheEntryBenchmarks), typeof(NetworkPolicyBenchmarks), typeof(InProcessValidateBenchmarks), typeof(ConcurrentLocalHitBenchmarks)],
     config,
     args);
 
