@@ -21,8 +21,13 @@ export class ApiError extends Error {
 }
 
 export function createApi(getToken) {
-  async function send(method, path, body) {
+  // The body of a call, and the response's ETag (null where the service sent none or the browser may not read it).
+  async function request(method, path, body, ifMatch) {
     const headers = { Accept: "application/json" };
+    if (ifMatch) {
+      headers["If-Match"] = ifMatch;
+    }
+
     const token = getToken();
     if (token) {
       headers.Authorization = `Bearer ${token}`;
@@ -68,8 +73,10 @@ export function createApi(getToken) {
       throw new ApiError(response.status, problem);
     }
 
-    return data;
+    return { data, etag: response.headers.get("ETag") };
   }
+
+  const send = async (method, path, body, ifMatch) => (await request(method, path, body, ifMatch)).data;
 
   const client = (id) => `clients/${encodeURIComponent(id)}`;
   const query = (values) => {
@@ -87,7 +94,13 @@ export function createApi(getToken) {
   return {
     listClients: (continuationToken) => send("GET", `clients${query({ pageSize: 100, continuationToken })}`),
     createClient: (name, role, allowedNetworks) => send("POST", "clients", { name, role, allowedNetworks }),
-    setNetworks: (id, allowedNetworks) => send("PATCH", client(id), { allowedNetworks }),
+    /** One client as it is now, with the ETag a later write can present (If-Match). */
+    getClient: async (id) => {
+      const { data, etag } = await request("GET", client(id));
+      return { client: data, etag };
+    },
+    /** A 412 where `etag` is given and the client changed since it was read; without one, the last write wins. */
+    setNetworks: (id, allowedNetworks, etag) => send("PATCH", client(id), { allowedNetworks }, etag),
     showToken: (id) => send("GET", `${client(id)}/token`),
     usage: (id, days) => send("GET", `${client(id)}/usage${query({ days })}`),
     disable: (id) => send("POST", `${client(id)}/disable`),

@@ -47,18 +47,22 @@ export function networksSentence(client) {
 }
 
 /**
- * Edits a client's networks and PATCHes them. Resolves with the updated client (networks in the canonical form
- * the API wrote back), or null when cancelled: cancel changes nothing. A refusal is shown in the dialog, which
- * stays open to correct it; a lost sign-in (401) or a client gone elsewhere (404) closes it and is thrown.
+ * Edits a client's networks and PATCHes them. The editor starts from the client as the API has it now (not as the
+ * list showed it), and saves with that state's ETag: where another administrator changed the client meanwhile, the
+ * save is refused (412), the dialog says what the networks are now and stays open, and saving again replaces them.
+ * Resolves with the updated client (networks in the canonical form the API wrote back), or null when cancelled:
+ * cancel changes nothing. A refusal is shown in the dialog, which stays open to correct it; a lost sign-in (401) or
+ * a client gone elsewhere (404) closes it and is thrown.
  */
-export function editNetworks(client, api) {
+export async function editNetworks(client, api) {
   const dialog = byId("networks-dialog");
   const form = byId("networks-form");
   const value = byId("networks-value");
   const error = byId("networks-error");
   const submit = byId("networks-submit");
-  byId("networks-title").textContent = `Allowed networks of ${client.name}`;
-  value.value = (client.allowedNetworks ?? []).join("\n");
+  let { client: current, etag } = await api.getClient(client.id);
+  byId("networks-title").textContent = `Allowed networks of ${current.name}`;
+  value.value = (current.allowedNetworks ?? []).join("\n");
   showError("");
 
   function showError(message) {
@@ -73,9 +77,24 @@ export function editNetworks(client, api) {
     submit.disabled = true;
     byId("networks-cancel").disabled = true;
     try {
-      result = { client: await api.setNetworks(client.id, parseNetworks(value.value)) };
+      result = { client: await api.setNetworks(client.id, parseNetworks(value.value), etag) };
       dialog.close("done");
     } catch (e) {
+      if (e instanceof ApiError && e.status === 412) {
+        try {
+          ({ client: current, etag } = await api.getClient(client.id));
+        } catch (reading) {
+          result = { error: reading };
+          dialog.close("error");
+          return;
+        }
+
+        const now = (current.allowedNetworks ?? []).join(", ") || "any source";
+        showError(`${current.name} was changed elsewhere while this was open; its networks are now: ${now}. Save again to replace them with the networks above.`);
+        value.focus();
+        return;
+      }
+
       if (!(e instanceof ApiError) || e.status === 401 || e.status === 404) {
         result = { error: e };
         dialog.close("error");

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using BlueTokens.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
@@ -137,6 +138,61 @@ public sealed class NetworkPolicyPageTests(StackFixture stack) : PageTestBase(st
         await shots.TakeAsync(page, "audit");
 
         Assert.Empty(PageErrors);
+    }
+
+    [Fact]
+    public async Task ANetworksChangeMadeElsewhereWhileTheEditorIsOpen_IsNotOverwrittenUnseen()
+    {
+        // The list shows BI with 10.0.0.0/8; another administrator then sets 192.0.2.0/24 through the API. The
+        // editor starts from what the API has now, not from the stale row.
+        await using IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = Desktop });
+        context.SetDefaultTimeout(10_000);
+        IPage page = await NewPageAsync(context);
+        await page.GotoAsync(Host.SignInLink);
+        await Expect(page.Locator("#clients-state")).ToContainTextAsync("No clients yet");
+        await page.GetByLabel("Client Name").FillAsync("BI");
+        await page.GetByLabel("Client Role").FillAsync("analyst");
+        await page.GetByLabel("Allowed networks (optional)").FillAsync("10.0.0.0/8");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate Token", Exact = true }).ClickAsync();
+        await page.Locator("#token-dialog").GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        ILocator networksCell = page.Locator("#clients-body tr[data-client-name='BI'] td[data-label='Networks']");
+        await Expect(networksCell).ToHaveTextAsync("10.0.0.0/8");
+        string id = (await ClientsAsync()).Single().GetProperty("id").GetString()!;
+
+        await PatchNetworksAsync(id, "192.0.2.0/24");
+        ILocator networksButton = page.GetByRole(AriaRole.Button, new() { Name = "Networks of BI" });
+        await networksButton.ClickAsync();
+        ILocator editor = page.Locator("#networks-dialog");
+        ILocator editorField = editor.GetByLabel("Allowed networks", new() { Exact = true });
+        await Expect(editorField).ToHaveValueAsync("192.0.2.0/24");
+
+        // While the editor is open, the other administrator changes the networks again: the save is refused, says
+        // what they are now, and writes nothing.
+        await editorField.FillAsync("127.0.0.0/8");
+        await PatchNetworksAsync(id, "198.51.100.0/24");
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Save networks" }).ClickAsync();
+        await Expect(editor.Locator("#networks-error")).ToContainTextAsync(
+            "BI was changed elsewhere while this was open; its networks are now: 198.51.100.0/24. Save again to replace them");
+        await Expect(editor).ToBeVisibleAsync();
+        await Expect(editorField).ToHaveValueAsync("127.0.0.0/8");
+        Assert.Equal(["198.51.100.0/24"], await NetworksOfAsync("BI"));
+
+        // Saving again, having seen it, replaces them.
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Save networks" }).ClickAsync();
+        await Expect(editor).ToBeHiddenAsync();
+        await Expect(networksCell).ToHaveTextAsync("127.0.0.0/8");
+        Assert.Equal(["127.0.0.0/8"], await NetworksOfAsync("BI"));
+        Assert.Empty(PageErrors);
+    }
+
+    private async Task PatchNetworksAsync(string id, string network)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/clients/{id}")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { allowedNetworks = new[] { network } }), Encoding.UTF8, "application/json"),
+        };
+        using HttpResponseMessage response = await Admin.SendAsync(request);
+        response.EnsureSuccessStatusCode();
     }
 
     /// <summary>The tenant's clients as the API lists them, read with the development admin JWT.</summary>
