@@ -33,11 +33,15 @@ fi
 
 host_pid=""
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT
   [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
   stop_started
 }
-trap cleanup INT TERM EXIT
+# A signal ends the script (a handler that only cleaned up would let it go on to start the host, say after Ctrl-C
+# during the build); the exit stops what it started.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 start_azurite 10000 10001 10002 "$BLUE_ROOT/.azurite"
 start_redis 6379 "$BLUE_ROOT/.local/redis"

@@ -46,7 +46,9 @@ cleanup() {
   stop_started
   rm -rf "$data"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT   # a signal ends the run; the exit stops what it started
+trap 'exit 143' TERM
 
 node node_modules/azurite/dist/src/azurite.js --silent --inMemoryPersistence --skipApiVersionCheck --disableTelemetry \
   --blobPort $blob --queuePort $queue --tablePort $table >"$data/azurite.log" 2>&1 &
