@@ -71,6 +71,10 @@ export async function editNetworks(client, api) {
   }
 
   let result = null;
+  const closeWithError = (e) => {
+    result = { error: e };
+    dialog.close("error");
+  };
   form.onsubmit = async (event) => {
     event.preventDefault();
     showError("");
@@ -84,8 +88,7 @@ export async function editNetworks(client, api) {
         try {
           ({ client: current, etag } = await api.getClient(client.id));
         } catch (reading) {
-          result = { error: reading };
-          dialog.close("error");
+          closeWithError(reading);
           return;
         }
 
@@ -96,8 +99,7 @@ export async function editNetworks(client, api) {
       }
 
       if (!(e instanceof ApiError) || e.status === 401 || e.status === 404) {
-        result = { error: e };
-        dialog.close("error");
+        closeWithError(e);
         return;
       }
 

@@ -23,7 +23,7 @@ internal static class AccessToken
 
     // One SHA-256 context per thread, reset after each hash: the runtime's one-shot SHA256.HashData sets up and frees
     // an OpenSSL context on every call, which costs about as much again as the hash of 43 bytes itself, on every
-    // validate (bench/Micro, TokenFormatBenchmarks).
+    // validate (bench/Micro, TokenHashBenchmarks).
     [ThreadStatic]
     private static IncrementalHash? _sha256;
 
